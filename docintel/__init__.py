@@ -1,0 +1,3 @@
+"""docintel: read, extract and verify the documents behind a loan."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,80 @@
+"""Field-level comparison of extracted values with hand-checked labels (golden tests, benchmarks).
+
+Match rule: exact after normalising whitespace and full/half-width punctuation; amounts compare as
+decimals; item names ignore whitespace. A label value of null means "not printed": the extractor
+must then also return null.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+KEY_FIELDS = (
+    "invoice_number", "issue_date", "buyer_name", "seller_name", "buyer_tax_id", "seller_tax_id",
+    "total_amount", "total_tax", "amount_with_tax",
+)  # fmt: skip
+SCORED_FIELDS = (
+    "invoice_kind", "invoice_code", "invoice_number", "issue_date", "check_code",
+    "buyer_name", "buyer_tax_id", "seller_name", "seller_tax_id",
+    "total_amount", "total_tax", "amount_with_tax", "amount_with_tax_upper",
+)  # fmt: skip
+ITEM_SCORED = ("name", "amount", "tax_rate", "tax")
+
+
+def normalise(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFKC", str(value))
+    text = "".join(text.split())
+    try:
+        return str(Decimal(text.replace(",", "").lstrip("¥")).normalize()) if _looks_numeric(text) else text
+    except InvalidOperation:
+        return text
+
+
+def _looks_numeric(text: str) -> bool:
+    stripped = text.replace(",", "").lstrip("¥").lstrip("-")
+    return bool(stripped) and stripped.replace(".", "", 1).isdigit()
+
+
+@dataclass
+class Comparison:
+    path: str
+    kind: str
+    fields: dict[str, tuple[bool, Any, Any]] = field(default_factory=dict)  # name -> (ok, got, want)
+
+    @property
+    def wrong(self) -> dict[str, tuple[Any, Any]]:
+        return {k: (got, want) for k, (ok, got, want) in self.fields.items() if not ok}
+
+
+def compare(values: dict[str, Any], label: dict[str, Any], path: str, kind: str) -> Comparison:
+    result = Comparison(path=path, kind=kind)
+    for name in SCORED_FIELDS:
+        if name not in label:
+            continue
+        got, want = values.get(name), label[name]
+        result.fields[name] = (normalise(got) == normalise(want), got, want)
+    want_items = label.get("items") or []
+    got_items = values.get("items") or []
+    if want_items:
+        for i, want in enumerate(want_items):
+            got = got_items[i] if i < len(got_items) else {}
+            for name in ITEM_SCORED:
+                if name in want:
+                    result.fields[f"items[{i}].{name}"] = (
+                        normalise(got.get(name)) == normalise(want[name]),
+                        got.get(name),
+                        want[name],
+                    )
+        result.fields["items.count"] = (len(got_items) == len(want_items), len(got_items), len(want_items))
+    return result
+
+
+def load_label(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))

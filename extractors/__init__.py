@@ -1,0 +1,1 @@
+"""One extractor module per document type."""

@@ -1,0 +1,1 @@
+"""Model adapters: OCR engines (models.ocr) and NLP components (models.nlp)."""

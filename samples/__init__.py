@@ -1,0 +1,1 @@
+"""Sample documents with truth labels for docintel's tests and demos."""
