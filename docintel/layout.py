@@ -155,7 +155,10 @@ def text_after_label(
     x_end = span.box.x1
     height = max(span.box.height, 1.0)
     for other in right:
-        if other.box.x0 - x_end > max_gap_factor * height:
+        # The first piece may stand well apart from its label (dot-matrix print drifts); the rest of
+        # a value is one contiguous run, so later pieces must be close.
+        limit = max_gap_factor if not pieces else min(max_gap_factor, 3.0)
+        if other.box.x0 - x_end > limit * height:
             break
         text = other.text.lstrip(":： ")
         offset = len(other.text) - len(text)

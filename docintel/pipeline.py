@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 Stage = Callable[[Document], None]
 
 
+def _qr(doc: Document) -> None:
+    from docintel.readers.qr import read_page_qr
+
+    read_page_qr(doc)
+
+
 def _extract(doc: Document) -> None:
     from extractors.invoice import InvoiceExtractor
 
@@ -38,7 +44,7 @@ def _check(doc: Document) -> None:
     doc.findings.extend(run_invoice_checks(doc))
 
 
-STAGES: list[tuple[str, Stage]] = [("extract", _extract), ("fuse", _fuse), ("check", _check)]
+STAGES: list[tuple[str, Stage]] = [("qr", _qr), ("extract", _extract), ("fuse", _fuse), ("check", _check)]
 
 
 def process_bytes(path: str | Path, data: bytes, options: ReadOptions | None = None) -> Document:

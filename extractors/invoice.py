@@ -245,7 +245,10 @@ def _clean_name(text: str) -> str | None:
 
 
 def _clean_tax_id(text: str) -> str | None:
-    match = _TAX_ID.search(norm(text).replace(" ", "").upper())
+    compact = norm(text).replace(" ", "").upper()
+    # Real numbers are 15-20 characters; shorter runs are kept (as printed) so the tax-ID check
+    # can report them as malformed instead of the field silently going missing.
+    match = _TAX_ID.search(compact) or re.search(r"[0-9A-Z]{6,}", compact)
     return match.group(0) if match else None
 
 
@@ -321,8 +324,11 @@ def _header(rows: list[Row]) -> tuple[int | None, dict[str, tuple[float, float]]
 def _totals_row_index(rows: list[Row], header_index: int) -> int:
     for index in range(header_index + 1, len(rows)):
         text = norm(rows[index].text).replace(" ", "")
+        first = norm(rows[index].spans[0].text).replace(" ", "")
         # OCR often loses one of 合/计; a ¥-prefixed amount marks the totals row just as well.
-        if text.startswith(("合", "计")) or "价税合计" in text or re.search(r"¥\s*-?\d", text):
+        if first in ("合", "计") or first.startswith("合计") or "价税合计" in text:
+            return index
+        if re.search(r"¥\s*-?\d", text):
             return index
         if "小计" in text or "总计" in text:
             return index
@@ -361,8 +367,11 @@ def _row_cells(row: Row, columns: dict[str, tuple[float, float]]) -> dict[str, l
         right = numeric[rate_index + 1 :]
         left = numeric[:rate_index]
         cells["tax_rate"] = [numeric[rate_index][:2]]
-        if right:
-            cells["tax"] = [right[-1][:2]]
+        money = [t for t in right if _MONEY.search(norm(t[0]).replace(",", ""))]
+        if money:
+            cells["tax"] = [money[0][:2]]
+        elif right:
+            cells["tax"] = [right[0][:2]]  # "***" on exempt lines
     else:
         left = numeric
         if "tax" in columns and len(left) >= 2 and _column_of(left[-1][2], columns) == "tax":

@@ -195,7 +195,9 @@ class PaddleOcrEngine(OcrEngine):
         self._staging = tempfile.TemporaryDirectory(prefix="docintel-paddle-")
         staging = Path(self._staging.name)
         det_dir, det_name = self._model_dir(dirs.det, staging / "det", _DET_NAME, _det_config)
-        rec_dir, rec_name = self._model_dir(dirs.rec, staging / "rec", _REC_NAME, lambda: _rec_config_for(dirs))
+        rec_dir, rec_name = self._model_dir(
+            dirs.rec, staging / "rec", _REC_NAME, lambda: _rec_config_for(dirs)
+        )
         threads = _threads()
         self._rec_model = (rec_dir, rec_name, threads)
         self._rec: Any = None
@@ -214,7 +216,11 @@ class PaddleOcrEngine(OcrEngine):
             paddlex_config=_pipeline_config(threads),
         )
         self._det = paddleocr.TextDetection(
-            model_name=det_name, model_dir=str(det_dir), device="cpu", cpu_threads=threads, enable_mkldnn=False
+            model_name=det_name,
+            model_dir=str(det_dir),
+            device="cpu",
+            cpu_threads=threads,
+            enable_mkldnn=False,
         )
         self._cls = None
         if dirs.cls is not None:

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Set up everything docintel needs on a fresh Debian / Python 3.11 machine. Idempotent and quick
+# when already done. Installs the project with its dev extra into ./.venv, and the CJK font the
+# sample generator draws with (Debian's fonts-wqy-microhei) when it is missing and we are root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+stamp=.venv/.docintel-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  touch "$stamp"
+fi
+
+font=/usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+if [ ! -f "$font" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  (apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 \
+    || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1)) \
+    || echo "warning: could not install fonts-wqy-microhei; sample generation tests will be skipped" >&2
+fi
