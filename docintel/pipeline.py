@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from docintel.errors import DocintelError
-from docintel.model import Document, DocStatus, ProcessingError
+from docintel.model import DocStatus, Document, ProcessingError
 from docintel.readers import ReadOptions, new_document, read_into
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,9 @@ def process_bytes(path: str | Path, data: bytes, options: ReadOptions | None = N
             stage(doc)
         except Exception as exc:
             log.exception("stage %s failed on %s", name, path)
-            doc.errors.append(ProcessingError(stage=name, reason="stage_error", message=f"{type(exc).__name__}: {exc}"))
+            doc.errors.append(
+                ProcessingError(stage=name, reason="stage_error", message=f"{type(exc).__name__}: {exc}")
+            )
             doc.status = DocStatus.PARTIAL
         doc.timings[name] = round(time.perf_counter() - started, 3)
     if doc.status is DocStatus.SUCCESS and any(f.code == "missing_field" for f in doc.findings):

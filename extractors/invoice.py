@@ -44,10 +44,14 @@ _DATE = re.compile(r"(20\d{2}|19\d{2})\s*[年\-./ ]\s*(\d{1,2})\s*[月\-./ ]\s*(
 _MONEY = re.compile(r"-?\d[\d,]*\.\d{2}(?!\d)")
 _UPPER_CHARS = re.compile(r"[负零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整正]+")
 _TITLE = re.compile(r"[\u4e00-\u9fff]{0,14}发票(\s*[(（][\u4e00-\u9fff]+[)）])?")
-_PERSON_LABELS = {"payee": re.compile(r"收款人\s*:?"), "reviewer": re.compile(r"复\s*核(人)?\s*:?"),
-                  "issuer": re.compile(r"开票人\s*:?")}
+_PERSON_LABELS = {
+    "payee": re.compile(r"收款人\s*:?"),
+    "reviewer": re.compile(r"复\s*核(人)?\s*:?"),
+    "issuer": re.compile(r"开票人\s*:?"),
+}
 
 _COLUMNS: dict[str, re.Pattern[str]] = {
+    "index": re.compile(r"序\s*号"),
     "name": re.compile(r"货物或应税劳务|服务名称|项目名称|货物名称"),
     "spec": re.compile(r"规格型号"),
     "unit": re.compile(r"单\s*位"),
@@ -84,6 +88,9 @@ class InvoiceExtractor:
         found.update(_header_fields(first, doc.pages[0].height if doc.pages else 0.0))
         found.update(_party_fields(first))
         found.update(_person_fields(first))
+        remarks = _remarks(first)
+        if remarks:
+            found["remarks"] = remarks
         totals, items = _table(doc)
         found.update(totals)
         for name in FIELD_NAMES:
@@ -91,7 +98,9 @@ class InvoiceExtractor:
         doc.items = items
 
 
-def _fv(value: str | Decimal | None, located: Located | None, *, confidence: float | None = None) -> FieldValue:
+def _fv(
+    value: str | Decimal | None, located: Located | None, *, confidence: float | None = None
+) -> FieldValue:
     if located is None:
         return FieldValue(value=value, confidence=0.0)
     conf = located.confidence if confidence is None else confidence
@@ -162,11 +171,30 @@ def _title(spans: list[TextSpan], page_height: float) -> FieldValue | None:
     if not candidates:
         return None
     _, span, match = max(candidates, key=lambda c: c[0])
-    located = Located(text=match.group(0), evidence=[evidence_for(span)])
-    return _fv(match.group(0), located)
+    title, evidence = match.group(0), [evidence_for(span)]
+    if not title.endswith((")", "）")):
+        # OCR may split "电子发票" from "（增值税专用发票）": take the bracketed part beside it.
+        beside = [
+            s
+            for s in spans
+            if s is not span
+            and s.box.x0 >= span.box.x1 - span.box.height
+            and vertical_overlap(s.box, span.box) >= 0.5
+            and s.box.x0 - span.box.x1 < 2 * span.box.height
+        ]
+        for other in sorted(beside, key=lambda s: s.box.x0)[:1]:
+            part = re.match(r"^\s*[(（][\u4e00-\u9fff]+[)）]", other.text)
+            if part:
+                title, evidence = (
+                    title + part.group(0).strip(),
+                    [*evidence, evidence_for(other, 0, part.end())],
+                )
+    return _fv(title, Located(text=title, evidence=evidence))
 
 
-def _digits_after(spans: list[TextSpan], label: re.Pattern[str], lengths: tuple[int, ...]) -> FieldValue | None:
+def _digits_after(
+    spans: list[TextSpan], label: re.Pattern[str], lengths: tuple[int, ...]
+) -> FieldValue | None:
     for located in _after(spans, label):
         for run in re.findall(r"\d+", located.text):
             if len(run) in lengths:
@@ -209,6 +237,11 @@ def _party_fields(spans: list[TextSpan]) -> dict[str, FieldValue]:
             located = _drop_cipher(located)
             value = clean(located.text) if located else None
             out[key] = _fv(value, located) if value else FieldValue(value=None, note="标签后无内容")
+    for party in ("buyer", "seller"):
+        if markers and (f"{party}_name" not in out or out[f"{party}_name"].value is None):
+            fallback = _org_fallback(spans, markers, party)
+            if fallback:
+                out[f"{party}_name"] = fallback
     return out
 
 
@@ -239,9 +272,14 @@ def _drop_cipher(located: Located | None) -> Located | None:
     return Located(text=" ".join((e.text or "").strip() for e in kept), evidence=kept)
 
 
+_ORG_END = re.compile(r"^(.+?(有限责任公司|股份有限公司|有限公司|公司|厂|店|中心|合作社|商行|经营部))\s")
+
+
 def _clean_name(text: str) -> str | None:
     text = re.sub(r"^称\s*[:：]", "", text.strip()).strip(" :：")
-    return text or None
+    # A name ends at its organisation suffix: what follows a gap is seal or margin text.
+    match = _ORG_END.match(text)
+    return (match.group(1) if match else text) or None
 
 
 def _clean_tax_id(text: str) -> str | None:
@@ -255,6 +293,48 @@ def _clean_tax_id(text: str) -> str | None:
 def _clean_text(text: str) -> str | None:
     text = re.sub(r"\s+", " ", text).strip(" :：")
     return text or None
+
+
+def _remarks(spans: list[TextSpan]) -> FieldValue | None:
+    """Text in the 备注 box: right of its 备/注 (or 备注) title, between the title's top and bottom."""
+    titles = [s for s in spans if norm(s.text).replace(" ", "") in ("备", "注", "备注", "备注信息")]
+    if not titles:
+        return None
+    top = min(s.box.y0 for s in titles)
+    bottom = max(s.box.y1 for s in titles)
+    left = max(s.box.x1 for s in titles)
+    height = max(min(s.box.height for s in titles), 1.0)
+    inside = [
+        s
+        for s in spans
+        if s not in titles
+        and s.box.x0 >= left - 1
+        and s.box.cy >= top - height
+        and s.box.cy <= bottom + height
+        and not _CIPHER.match(s.text.replace(" ", ""))
+        and not _ANY_LABEL.search(norm(s.text))
+        and "章" not in s.text
+    ]
+    if not inside:
+        return None
+    inside.sort(key=lambda s: (round(s.box.cy / height), s.box.x0))
+    located = Located(text=" ".join(s.text for s in inside), evidence=[evidence_for(s) for s in inside])
+    return _fv(located.text, located)
+
+
+def _org_fallback(
+    spans: list[TextSpan], markers: list[tuple[TextSpan, str]], party: str
+) -> FieldValue | None:
+    """When no 名称 label was readable, take the first organisation the spaCy rules find in the party's block."""
+    from models.nlp import find_entities
+
+    block = [s for s in spans if _party_of(s, markers) == party and s.box.x0 > 0]
+    for span in sorted(block, key=lambda s: (s.box.cy, s.box.x0)):
+        for entity in find_entities(span.text):
+            if entity.label == "ORG":
+                located = Located(entity.text, [evidence_for(span, entity.start, entity.end)])
+                return _fv(entity.text, located, confidence=min(span.confidence, 0.8))
+    return None
 
 
 def _person_fields(spans: list[TextSpan]) -> dict[str, FieldValue]:
@@ -360,9 +440,12 @@ def _row_cells(row: Row, columns: dict[str, tuple[float, float]]) -> dict[str, l
             tokens.append((token.group(0), evidence_for(span, token.start(), token.end()), centre))
     tokens.sort(key=lambda t: t[2])
     cells: dict[str, list[tuple[str, Evidence]]] = {}
-    numeric = [t for t in tokens if _is_cell_number(t[0]) and _column_of(t[2], columns) != "name"]
+    numeric = [
+        t for t in tokens if _is_cell_number(t[0]) and _column_of(t[2], columns) not in ("name", "spec")
+    ]
     text_tokens = [t for t in tokens if t not in numeric]
-    rate_index = next((i for i, t in enumerate(numeric) if _RATE.match(norm(t[0]))), None)
+    rates = [i for i, t in enumerate(numeric) if _RATE.match(norm(t[0]))]
+    rate_index = rates[-1] if rates else None  # the rate column is right of any "99.2%" in a spec
     if rate_index is not None:
         right = numeric[rate_index + 1 :]
         left = numeric[:rate_index]
@@ -385,6 +468,10 @@ def _row_cells(row: Row, columns: dict[str, tuple[float, float]]) -> dict[str, l
         cells[key] = [left[0][:2]]
     for text, evidence, centre in text_tokens:
         key = _column_of(centre, columns)
+        if key == "index" or (key == "name" and "index" in columns and not cells.get("name")):
+            text = re.sub(r"^\d+(?=\*)", "", text)  # 序号 printed against the name on 销货清单
+            if key == "index" or not text:
+                continue
         if key not in ("name", "spec", "unit"):
             key = "unit" if len(text) <= 2 and "unit" in columns else "spec"
         cells.setdefault(key, []).append((text, evidence))
@@ -421,7 +508,8 @@ def _append_name(item: dict[str, FieldValue], parts: list[tuple[str, Evidence]])
     current = item["name"]
     text = (current.value or "") + "".join(t for t, _ in parts)
     item["name"] = FieldValue(
-        value=text, confidence=min([current.confidence] + [e.confidence for _, e in parts]),
+        value=text,
+        confidence=min([current.confidence] + [e.confidence for _, e in parts]),
         evidence=current.evidence + [e for _, e in parts],
     )
 
@@ -473,9 +561,7 @@ def _totals(rows: list[Row], index: int, columns: dict[str, tuple[float, float]]
             continue
         if "total_amount" in out:
             continue
-        amounts = [
-            (span, m) for span in row.spans for m in _MONEY.finditer(norm(span.text).replace(",", ""))
-        ]
+        amounts = [(span, m) for span in row.spans for m in _MONEY.finditer(norm(span.text).replace(",", ""))]
         for span, match in amounts:
             value = _decimal(match.group(0))
             located = Located(match.group(0), [evidence_for(span, match.start(), match.end())])
@@ -502,7 +588,9 @@ def _amount_with_tax(row: Row) -> dict[str, FieldValue]:
         if upper and "amount_with_tax_upper" not in out:
             value = max(upper, key=len)
             start = span.text.find(value)
-            out["amount_with_tax_upper"] = _fv(value, Located(value, [evidence_for(span, start, start + len(value))]))
+            out["amount_with_tax_upper"] = _fv(
+                value, Located(value, [evidence_for(span, start, start + len(value))])
+            )
     return out
 
 

@@ -516,7 +516,7 @@ def make_qr_payload(inv: Invoice, amount: Decimal, rng: random.Random) -> str:
     return ",".join(fields) + ","
 
 
-def make_remarks(rng: random.Random, inv_items: list[Item], shudian: bool) -> str | None:
+def make_remarks(rng: random.Random, inv_items: list[Item], issue_date: date, shudian: bool) -> str | None:
     names = " ".join(item.name for item in inv_items)
     if "建筑服务" in names:
         return f"项目名称：厂房钢结构工程；项目地址：{rng.choice(STREETS)}{rng.randint(1, 99)}号"
@@ -526,7 +526,8 @@ def make_remarks(rng: random.Random, inv_items: list[Item], shudian: bool) -> st
     if choice < 0.35:
         return None
     if shudian or choice < 0.7:
-        return f"合同编号：HT{rng.randint(2017, 2026)}{rng.randint(1000, 9999)}"
+        contract_year = issue_date.year - rng.choice((0, 0, 1))  # signed before invoicing
+        return f"合同编号：HT{contract_year}{rng.randint(1000, 9999)}"
     return f"订单号:{rng.randint(10**10, 10**11 - 1)}"
 
 
@@ -574,7 +575,7 @@ def build_invoice(rng: random.Random, plan: SamplePlan) -> Invoice:
         total_tax=total_tax,
         amount_with_tax=total_amount + total_tax,
         amount_with_tax_upper=rmb_upper(total_amount + total_tax),
-        remarks=make_remarks(rng, items, shudian),
+        remarks=make_remarks(rng, items, issue_date, shudian),
         issuer=person_name(rng),
         payee=None if shudian else person_name(rng),
         reviewer=None if shudian or rng.random() < 0.3 else person_name(rng),
