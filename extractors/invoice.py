@@ -375,12 +375,13 @@ def _table(doc: Document) -> tuple[dict[str, FieldValue], list[dict[str, FieldVa
 
 
 def _horizontal(spans: list[TextSpan]) -> list[TextSpan]:
-    """Drop vertical print (margin notes, 第二联 labels, 购买方 markers) that would cut across rows."""
+    """Drop vertical print (margin notes, 第二联 labels, 购买方 markers) and arced seal text, which
+    would otherwise join several table rows into one."""
     if not spans:
         return spans
     heights = sorted(s.box.height for s in spans)
     typical = heights[len(heights) // 2]
-    return [s for s in spans if not (s.box.height > 2.5 * typical and s.box.height > s.box.width)]
+    return [s for s in spans if s.box.height <= 2.5 * typical]
 
 
 def _header(rows: list[Row]) -> tuple[int | None, dict[str, tuple[float, float]]]:
@@ -499,6 +500,9 @@ def _items(rows: list[Row], columns: dict[str, tuple[float, float]]) -> list[dic
             continue
         item = {key: _cell_value(key, cells.get(key, [])) for key in ITEM_FIELDS if key != "name"}
         item["name"] = _join_cell(pending_name + name_parts)
+        if isinstance(item["name"].value, str):
+            # A 销货清单 prints its 序号 right against the name: "3*黑色金属*…" is line 3, not a name.
+            item["name"].value = re.sub(r"^\d{1,3}(?=\*)", "", item["name"].value)
         pending_name = []
         items.append({key: item[key] for key in ITEM_FIELDS})
     return items
