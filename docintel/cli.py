@@ -38,7 +38,13 @@ out_console = Console(highlight=False, soft_wrap=False)
 err_console = Console(stderr=True, highlight=False)
 
 # Libraries that log routine chatter (pdfminer warns about every odd font) -> level kept for them.
-_NOISY_LOGGERS = {"pdfminer": logging.ERROR, "pdfplumber": logging.WARNING, "RapidOCR": logging.WARNING}
+_NOISY_LOGGERS = {
+    "pdfminer": logging.ERROR,
+    "pdfplumber": logging.WARNING,
+    "pypdfium2": logging.WARNING,
+    "PIL": logging.WARNING,
+    "RapidOCR": logging.WARNING,
+}
 
 SEVERITY_STYLE = {
     Severity.HIGH: "bold red",
@@ -260,7 +266,9 @@ def extract(
 def _default_samples() -> Path:
     import samples
 
-    return Path(samples.__file__).parent
+    # __path__ rather than __file__: an editable install made before samples/ had an __init__.py
+    # maps it as a namespace package, whose __file__ is None.
+    return next(Path(p) for p in samples.__path__ if Path(p).is_dir())
 
 
 def _truth_of(path: Path) -> Path | None:
@@ -282,17 +290,18 @@ def _sample_row(path: Path, root: Path, doc: Document) -> dict[str, Any]:
     truth_path = _truth_of(path)
     label = load_label(truth_path) if truth_path else None
     kind = (label or {}).get("sample", {}).get("source_kind") or doc.source.media_type
+    values = doc.values()
     row: dict[str, Any] = {
         "file": str(path.relative_to(root)),
         "kind": kind,
         "status": doc.status.value,
-        **{name: doc.values().get(name) for name in SUMMARY_FIELDS},
+        **{name: values.get(name) for name in SUMMARY_FIELDS},
         "findings": dict(sorted(Counter(f.code for f in doc.findings).items())),
         "errors": [e.reason for e in doc.errors],
         "seconds": round(sum(doc.timings.values()), 3),
     }
     if label is not None:
-        comparison = compare(doc.values(), label, row["file"], kind)
+        comparison = compare(values, label, row["file"], kind)
         row["fields_right"] = sum(ok for ok, _, _ in comparison.fields.values())
         row["fields_total"] = len(comparison.fields)
         row["key_right"], row["key_total"] = _key_score(comparison)
@@ -303,7 +312,8 @@ def _sample_row(path: Path, root: Path, doc: Document) -> dict[str, Any]:
 def _summary_table(rows: list[dict[str, Any]], docs: list[Document]) -> Table:
     table = Table(header_style="bold", title="samples", title_justify="left")
     for column in ("file", "kind", "status", *SUMMARY_FIELDS, "findings", "fields"):
-        table.add_column(column, justify="right" if column in {"amount_with_tax", "fields"} else "left")
+        justify = "right" if column in {"amount_with_tax", "fields"} else "left"
+        table.add_column(column, justify=justify, overflow="fold")
     for row, doc in zip(rows, docs, strict=True):
         status = Text(row["status"], style=STATUS_STYLE[doc.status])
         score = f"{row['fields_right']}/{row['fields_total']}" if "fields_total" in row else ""

@@ -54,7 +54,10 @@ def read(data: bytes, doc: Document, options: ReadOptions) -> None:
 
 def _classify_pdf_error(exc: Exception, data: bytes) -> UnreadableDocumentError:
     text = f"{type(exc).__name__}: {exc}"
-    if "password" in text.lower() or "encrypt" in text.lower():
+    # pdfplumber wraps pdfminer's errors: PdfminerException(PDFPasswordIncorrect()) prints as "".
+    cause = exc.args[0] if exc.args else None
+    encrypted = isinstance(cause, (PDFPasswordIncorrect, PDFEncryptionError))
+    if encrypted or "password" in text.lower() or "encrypt" in text.lower():
         return UnreadableDocumentError("encrypted PDF (password required)", reason="encrypted_pdf")
     if b"%%EOF" not in data[-2048:]:
         return UnreadableDocumentError(
