@@ -106,7 +106,7 @@ def _page_counts(doc: Document) -> tuple[int, int]:
 
 
 def run_case(case: Case, options: ReadOptions) -> Result:
-    doc = process_file(case.path, options)
+    doc = process_file(case.path, options)[0]  # each labelled file holds one invoice
     ocr_pages, digital_pages = _page_counts(doc)
     return Result(
         case=case,

@@ -115,15 +115,16 @@ def _read_options(engine: str | None) -> ReadOptions:
     return ReadOptions(ocr_engine=engine.lower() if engine else None)
 
 
-def process_all(files: list[Path], options: ReadOptions, show_progress: bool) -> list[Document]:
+def process_all(files: list[Path], options: ReadOptions, show_progress: bool) -> list[tuple[Path, Document]]:
+    """Every logical document of every file, with the file it came from (a file may hold several)."""
     if not show_progress:
-        return [process_file(f, options) for f in files]
-    docs: list[Document] = []
+        return [(f, doc) for f in files for doc in process_file(f, options)]
+    pairs: list[tuple[Path, Document]] = []
     with err_console.status("") as status:
         for i, path in enumerate(files, 1):
             status.update(f"[{i}/{len(files)}] {path}")
-            docs.append(process_file(path, options))
-    return docs
+            pairs.extend((path, doc) for doc in process_file(path, options))
+    return pairs
 
 
 # ---------------------------------------------------------------- JSON form
@@ -142,6 +143,11 @@ def document_json(doc: Document) -> dict[str, Any]:
     return {
         "source": doc.source.model_dump(mode="json"),
         "doc_type": doc.doc_type,
+        "doc_type_confidence": doc.doc_type_confidence,
+        "doc_type_reason": doc.doc_type_reason,
+        "part": doc.part,
+        "page_numbers": doc.page_numbers,
+        "region": doc.region.model_dump(mode="json") if doc.region else None,
         "status": doc.status.value,
         "pages": len(doc.pages),
         "fields": values,
@@ -250,7 +256,7 @@ def extract(
     _check_paths(paths)
     options = _read_options(engine)
     files = expand_paths(paths)
-    docs = process_all(files, options, show_progress=len(files) > 1 and not as_json)
+    docs = [doc for _, doc in process_all(files, options, show_progress=len(files) > 1 and not as_json)]
     payload = [document_json(d) for d in docs]
     if as_json:
         # print() rather than Rich: Rich would wrap long lines and break the JSON.
@@ -365,11 +371,13 @@ def run_samples(
     options = _read_options(engine)
     files = [f for f in expand_paths([root]) if f.suffix != ".py" and "__pycache__" not in f.parts]
     started = time.perf_counter()
-    docs = process_all(files, options, show_progress=True)
-    rows = [_sample_row(path, root, doc) for path, doc in zip(files, docs, strict=True)]
+    pairs = process_all(files, options, show_progress=True)
+    docs = [doc for _, doc in pairs]
+    rows = [_sample_row(path, root, doc) for path, doc in pairs]
     out.mkdir(parents=True, exist_ok=True)
     for row, doc in zip(rows, docs, strict=True):
-        target = out / f"{row['file']}.json"
+        suffix = f".part{doc.part}" if doc.part > 1 else ""
+        target = out / f"{row['file']}{suffix}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_dump(document_json(doc)) + "\n", encoding="utf-8")
     totals = _totals(rows) | {"seconds": round(time.perf_counter() - started, 2)}

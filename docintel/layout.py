@@ -139,9 +139,7 @@ def text_after_label(
     if span.text[rest_start:].strip():
         cut = _stop_index(span.text[rest_start:], stop)
         if cut > 0:
-            pieces.append(
-                (span.text[rest_start : rest_start + cut], evidence_for(span, rest_start, rest_start + cut))
-            )
+            pieces.append((span.text[rest_start : rest_start + cut], evidence_for(span, rest_start, rest_start + cut)))
         if cut < len(span.text) - rest_start:
             return _located(pieces)
     right = sorted(

@@ -190,6 +190,14 @@ class Document(BaseModel):
     source: SourceFile
     pages: list[Page] = Field(default_factory=list)
     doc_type: str = "unknown"
+    doc_type_confidence: float = 0.0
+    doc_type_reason: str | None = None  # why this type: the title or key phrases that decided it
+    # A file may bundle several logical documents (statements on consecutive pages, a contract and
+    # its invoices, several 回单 on one page): `part` numbers them from 1 within the file, `pages`
+    # holds only their pages (with the file's own page numbers) and `region` the part of a shared
+    # page this document occupies.
+    part: int = 1
+    region: Box | None = None
     embedded: list[EmbeddedData] = Field(default_factory=list)
     fields: dict[str, FieldValue] = Field(default_factory=dict)
     items: list[dict[str, FieldValue]] = Field(default_factory=list)
@@ -197,6 +205,14 @@ class Document(BaseModel):
     errors: list[ProcessingError] = Field(default_factory=list)
     status: DocStatus = DocStatus.SUCCESS
     timings: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def page_numbers(self) -> list[int]:
+        return [p.number for p in self.pages]
+
+    def page(self, number: int) -> Page | None:
+        """The page with the file's page number `number` (pages of a part need not start at 1)."""
+        return next((p for p in self.pages if p.number == number), None)
 
     @property
     def spans(self) -> list[TextSpan]:

@@ -1,7 +1,8 @@
-"""The pipeline: read → extract → fuse embedded data → per-document checks, as an ordered list of stages.
+"""The pipeline: read → QR → split into logical documents → per document: extract → fuse → check.
 
-Only this module turns exceptions into recorded `ProcessingError`s and a status, so one bad file
-never stops a batch and every failure says which stage failed and why.
+Each step is a small function in an ordered list. Only this module turns exceptions into recorded
+`ProcessingError`s and a status, so one bad file never stops a batch and every failure says which
+stage failed and why.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from docintel.classify import split_documents
 from docintel.errors import DocintelError
 from docintel.model import DocStatus, Document, ProcessingError
 from docintel.readers import ReadOptions, new_document, read_into
@@ -20,77 +22,88 @@ log = logging.getLogger(__name__)
 Stage = Callable[[Document], None]
 
 
+def _extract(doc: Document) -> None:
+    from extractors import extractor_for
+
+    extractor = extractor_for(doc.doc_type)
+    if extractor is not None:
+        extractor.extract(doc)
+
+
+def _fuse(doc: Document) -> None:
+    if doc.doc_type == "vat_invoice":
+        from extractors.fusion import fuse_embedded
+
+        fuse_embedded(doc)
+
+
+def _check(doc: Document) -> None:
+    from docintel.checks.rules import run_checks
+
+    doc.findings.extend(run_checks(doc))
+
+
+DOCUMENT_STAGES: list[tuple[str, Stage]] = [("extract", _extract), ("fuse", _fuse), ("check", _check)]
+
+
+def process_bytes(path: str | Path, data: bytes, options: ReadOptions | None = None) -> list[Document]:
+    """Read one file's bytes and return its logical documents, each extracted and checked.
+
+    Never raises for bad input: a file that cannot be read comes back as one document with status
+    FAILURE and a specific error.
+    """
+    options = options or ReadOptions()
+    whole = new_document(path, data)
+    started = time.perf_counter()
+    try:
+        read_into(whole, data, options)
+    except DocintelError as exc:
+        return [_fail(whole, "read", exc.reason, str(exc))]
+    except Exception as exc:  # a reader bug must not stop the batch; record it precisely
+        log.exception("reading %s failed", path)
+        return [_fail(whole, "read", "reader_error", f"{type(exc).__name__}: {exc}")]
+    whole.timings["read"] = round(time.perf_counter() - started, 3)
+    if not whole.spans and not whole.embedded:
+        return [_fail(whole, "read", "no_text", "no text found on any page (blank page or unreadable scan)")]
+    if options.decode_qr:
+        _run(whole, "qr", _qr)
+    documents = split_documents(whole)
+    for doc in documents:
+        for name, stage in DOCUMENT_STAGES:
+            _run(doc, name, stage)
+        if doc.status is DocStatus.SUCCESS and any(f.code == "missing_field" for f in doc.findings):
+            doc.status = DocStatus.PARTIAL
+    return documents
+
+
+def process_file(path: str | Path, options: ReadOptions | None = None) -> list[Document]:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        doc = new_document(path, b"")
+        return [_fail(doc, "open", "unreadable_file", f"cannot read file: {exc.strerror or exc}")]
+    return process_bytes(path, data, options)
+
+
 def _qr(doc: Document) -> None:
     from docintel.readers.qr import read_page_qr
 
     read_page_qr(doc)
 
 
-def _extract(doc: Document) -> None:
-    from extractors.invoice import InvoiceExtractor
-
-    InvoiceExtractor().extract(doc)
-
-
-def _fuse(doc: Document) -> None:
-    from extractors.fusion import fuse_embedded
-
-    fuse_embedded(doc)
-
-
-def _check(doc: Document) -> None:
-    from docintel.checks.rules import run_invoice_checks
-
-    doc.findings.extend(run_invoice_checks(doc))
-
-
-STAGES: list[tuple[str, Stage]] = [("qr", _qr), ("extract", _extract), ("fuse", _fuse), ("check", _check)]
-
-
-def process_bytes(path: str | Path, data: bytes, options: ReadOptions | None = None) -> Document:
-    """Read, extract and check one file's bytes. Never raises for bad input: see `doc.errors`."""
-    doc = new_document(path, data)
+def _run(doc: Document, name: str, stage: Stage) -> None:
     started = time.perf_counter()
     try:
-        read_into(doc, data, options)
-    except DocintelError as exc:
-        _fail(doc, "read", exc.reason, str(exc))
-        return doc
-    except Exception as exc:  # a reader bug must not stop the batch; record it precisely
-        log.exception("reading %s failed", path)
-        _fail(doc, "read", "reader_error", f"{type(exc).__name__}: {exc}")
-        return doc
-    doc.timings["read"] = round(time.perf_counter() - started, 3)
-    if not doc.spans and not doc.embedded:
-        _fail(doc, "read", "no_text", "no text found on any page (blank page or unreadable scan)")
-        return doc
-    for name, stage in STAGES:
-        started = time.perf_counter()
-        try:
-            stage(doc)
-        except Exception as exc:
-            log.exception("stage %s failed on %s", name, path)
-            doc.errors.append(
-                ProcessingError(stage=name, reason="stage_error", message=f"{type(exc).__name__}: {exc}")
-            )
-            doc.status = DocStatus.PARTIAL
-        doc.timings[name] = round(time.perf_counter() - started, 3)
-    if doc.status is DocStatus.SUCCESS and any(f.code == "missing_field" for f in doc.findings):
+        stage(doc)
+    except Exception as exc:
+        log.exception("stage %s failed on %s", name, doc.source.path)
+        doc.errors.append(ProcessingError(stage=name, reason="stage_error", message=f"{type(exc).__name__}: {exc}"))
         doc.status = DocStatus.PARTIAL
-    return doc
+    doc.timings[name] = round(time.perf_counter() - started, 3)
 
 
-def process_file(path: str | Path, options: ReadOptions | None = None) -> Document:
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        doc = new_document(path, b"")
-        _fail(doc, "open", "unreadable_file", f"cannot read file: {exc.strerror or exc}")
-        return doc
-    return process_bytes(path, data, options)
-
-
-def _fail(doc: Document, stage: str, reason: str, message: str) -> None:
+def _fail(doc: Document, stage: str, reason: str, message: str) -> Document:
     doc.errors.append(ProcessingError(stage=stage, reason=reason, message=message))
     doc.status = DocStatus.FAILURE
+    return doc

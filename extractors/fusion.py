@@ -110,9 +110,7 @@ def _fuse_qr_amount(doc: Document, data: EmbeddedData) -> None:
     if not known:
         total = doc.fields.get("total_amount")
         if total is None or total.value is None:
-            qr_value = FieldValue(
-                value=Decimal(str(qr.value)), confidence=qr.confidence, evidence=qr.evidence
-            )
+            qr_value = FieldValue(value=Decimal(str(qr.value)), confidence=qr.confidence, evidence=qr.evidence)
             qr_value.note = "票面未能读出，取自二维码（不含税金额）"
             doc.fields["total_amount"] = qr_value
         return

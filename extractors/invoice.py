@@ -98,9 +98,7 @@ class InvoiceExtractor:
         doc.items = items
 
 
-def _fv(
-    value: str | Decimal | None, located: Located | None, *, confidence: float | None = None
-) -> FieldValue:
+def _fv(value: str | Decimal | None, located: Located | None, *, confidence: float | None = None) -> FieldValue:
     if located is None:
         return FieldValue(value=value, confidence=0.0)
     conf = located.confidence if confidence is None else confidence
@@ -192,9 +190,7 @@ def _title(spans: list[TextSpan], page_height: float) -> FieldValue | None:
     return _fv(title, Located(text=title, evidence=evidence))
 
 
-def _digits_after(
-    spans: list[TextSpan], label: re.Pattern[str], lengths: tuple[int, ...]
-) -> FieldValue | None:
+def _digits_after(spans: list[TextSpan], label: re.Pattern[str], lengths: tuple[int, ...]) -> FieldValue | None:
     for located in _after(spans, label):
         for run in re.findall(r"\d+", located.text):
             if len(run) in lengths:
@@ -322,9 +318,7 @@ def _remarks(spans: list[TextSpan]) -> FieldValue | None:
     return _fv(located.text, located)
 
 
-def _org_fallback(
-    spans: list[TextSpan], markers: list[tuple[TextSpan, str]], party: str
-) -> FieldValue | None:
+def _org_fallback(spans: list[TextSpan], markers: list[tuple[TextSpan, str]], party: str) -> FieldValue | None:
     """When no 名称 label was readable, take the first organisation the spaCy rules find in the party's block."""
     from models.nlp import find_entities
 
@@ -441,9 +435,7 @@ def _row_cells(row: Row, columns: dict[str, tuple[float, float]]) -> dict[str, l
             tokens.append((token.group(0), evidence_for(span, token.start(), token.end()), centre))
     tokens.sort(key=lambda t: t[2])
     cells: dict[str, list[tuple[str, Evidence]]] = {}
-    numeric = [
-        t for t in tokens if _is_cell_number(t[0]) and _column_of(t[2], columns) not in ("name", "spec")
-    ]
+    numeric = [t for t in tokens if _is_cell_number(t[0]) and _column_of(t[2], columns) not in ("name", "spec")]
     text_tokens = [t for t in tokens if t not in numeric]
     rates = [i for i, t in enumerate(numeric) if _RATE.match(norm(t[0]))]
     rate_index = rates[-1] if rates else None  # the rate column is right of any "99.2%" in a spec
@@ -592,9 +584,7 @@ def _amount_with_tax(row: Row) -> dict[str, FieldValue]:
         if upper and "amount_with_tax_upper" not in out:
             value = max(upper, key=len)
             start = span.text.find(value)
-            out["amount_with_tax_upper"] = _fv(
-                value, Located(value, [evidence_for(span, start, start + len(value))])
-            )
+            out["amount_with_tax_upper"] = _fv(value, Located(value, [evidence_for(span, start, start + len(value))]))
     return out
 
 

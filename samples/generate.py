@@ -43,9 +43,7 @@ try:
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen.canvas import Canvas
 except ImportError as error:  # reportlab is an optional extra, only the generator needs it
-    raise SystemExit(
-        "samples.generate needs reportlab: pip install 'docintel[samples]' (or reportlab>=4.0)"
-    ) from error
+    raise SystemExit("samples.generate needs reportlab: pip install 'docintel[samples]' (or reportlab>=4.0)") from error
 
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT_NAME = "WenQuanYiMicroHei"
@@ -679,9 +677,7 @@ class Pen:
     def __init__(self, canvas: Canvas) -> None:
         self.canvas = canvas
 
-    def text(
-        self, x: float, top: float, text: str, size: float, color: Color = BLACK, align: str = "left"
-    ) -> None:
+    def text(self, x: float, top: float, text: str, size: float, color: Color = BLACK, align: str = "left") -> None:
         """Write `text` with its baseline `top` points below the page top."""
         c = self.canvas
         c.setFont(FONT_NAME, size)
@@ -760,9 +756,7 @@ def item_cells(item: Item) -> dict[str, str]:
     }
 
 
-def layout_rows(
-    rows: Sequence[dict[str, str]], columns: Sequence[Column], size: float
-) -> list[dict[str, list[str]]]:
+def layout_rows(rows: Sequence[dict[str, str]], columns: Sequence[Column], size: float) -> list[dict[str, list[str]]]:
     wrapped = []
     for row in rows:
         cells = {}
@@ -774,9 +768,7 @@ def layout_rows(
     return wrapped
 
 
-def draw_rows(
-    pen: Pen, rows: Sequence[dict[str, str]], columns: Sequence[Column], top: float, bottom: float
-) -> float:
+def draw_rows(pen: Pen, rows: Sequence[dict[str, str]], columns: Sequence[Column], top: float, bottom: float) -> float:
     """Draw item rows between `top` and `bottom`, shrinking the font until they fit; returns the size."""
     for size in (7.5, 7.0, 6.5, 6.0, 5.5):
         line_height = size * 1.22
@@ -1020,9 +1012,7 @@ def draw_goods_list_page(pen: Pen, inv: Invoice) -> None:
     for col in GOODS_LIST_COLUMNS[1:]:
         pen.line(col.x0, 84, col.x0, 310, 0.6)
     for header, col in zip(GOODS_LIST_HEADERS, GOODS_LIST_COLUMNS, strict=True):
-        pen.text(
-            (col.x0 + col.x1) / 2, 94, header, fit_size(header, 7.5, col.x1 - col.x0 - 2), FRAME, "center"
-        )
+        pen.text((col.x0 + col.x1) / 2, 94, header, fit_size(header, 7.5, col.x1 - col.x0 - 2), FRAME, "center")
     rows = [{"index": str(i), **item_cells(item)} for i, item in enumerate(inv.items, start=1)]
     draw_rows(pen, rows, GOODS_LIST_COLUMNS, 100, 282)
     for top, label in ((282, "小计"), (296, "总计")):
@@ -1126,9 +1116,7 @@ def company_seal(name: str, tax_id: str, width: int, height: int) -> Image.Image
     return oval_seal(width, height, name, ((tax_id, 0.08, 0.09), ("发票专用章", 0.28, 0.12)))
 
 
-def stamp_seal(
-    page: np.ndarray, seal: Image.Image, center: tuple[float, float], opacity: float
-) -> np.ndarray:
+def stamp_seal(page: np.ndarray, seal: Image.Image, center: tuple[float, float], opacity: float) -> np.ndarray:
     """Ink-like overlay: the seal darkens the page by its red, keeping the text under it visible."""
     height, width = page.shape[:2]
     layer = Image.new("RGBA", (width, height), (0, 0, 0, 0))
@@ -1251,9 +1239,7 @@ def encode_image(pages: list[np.ndarray], image_format: str) -> bytes:
         images[0].save(buffer, "PNG", dpi=dpi, optimize=True)
     elif image_format == "tiff":  # grey pages, as office scanners file multi-page TIFFs
         grey = [image.convert("L") for image in images]
-        grey[0].save(
-            buffer, "TIFF", save_all=True, append_images=grey[1:], compression="tiff_deflate", dpi=dpi
-        )
+        grey[0].save(buffer, "TIFF", save_all=True, append_images=grey[1:], compression="tiff_deflate", dpi=dpi)
     else:
         raise ValueError(f"unknown image format {image_format!r}")
     return buffer.getvalue()

@@ -282,9 +282,7 @@ def test_line_tax_skips_starred_rates_and_difference_taxation() -> None:
     # keyword2.ofd: 差额征税 with rate *** and a tax of 1.96 on 198.04
     starred = make_doc({}, [{"amount": "198.04", "tax_rate": "***", "tax": "1.96"}])
     assert check_line_tax(starred) == []
-    difference = make_doc(
-        {"remarks": "差额征税：2.00。"}, [{"amount": "198.04", "tax_rate": "6%", "tax": "0.12"}]
-    )
+    difference = make_doc({"remarks": "差额征税：2.00。"}, [{"amount": "198.04", "tax_rate": "6%", "tax": "0.12"}])
     assert check_line_tax(difference) == []
 
 

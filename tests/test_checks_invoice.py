@@ -80,9 +80,7 @@ def clean_fields() -> dict[str, str | None]:
     }
 
 
-CLEAN_ITEMS = [
-    {"quantity": "1", "unit_price": "47.1698113207547", "amount": "47.17", "tax_rate": "6%", "tax": "2.83"}
-]
+CLEAN_ITEMS = [{"quantity": "1", "unit_price": "47.1698113207547", "amount": "47.17", "tax_rate": "6%", "tax": "2.83"}]
 
 
 def codes(findings: list[Finding]) -> list[tuple[str, str]]:
@@ -111,9 +109,7 @@ def test_invalid_seller_check_char() -> None:
 
 
 def test_malformed_buyer_number_is_low_and_legacy_is_silent() -> None:
-    doc = make_doc(
-        {**clean_fields(), "buyer_tax_id": "9150010807MGZHI002", "seller_tax_id": "410305012345678"}
-    )
+    doc = make_doc({**clean_fields(), "buyer_tax_id": "9150010807MGZHI002", "seller_tax_id": "410305012345678"})
     findings = check_tax_ids(doc)
     assert codes(findings) == [("invalid_tax_id", "invoice.tax_id.format")]
     assert findings[0].severity is Severity.LOW
@@ -217,9 +213,7 @@ def test_check_code_required_on_ordinary_invoices_only() -> None:
         "invoice_number": "41108527",
         "check_code": None,
     }
-    findings = check_required_fields(
-        make_doc(ordinary, CLEAN_ITEMS, {"check_code": "label 校验码 not found"})
-    )
+    findings = check_required_fields(make_doc(ordinary, CLEAN_ITEMS, {"check_code": "label 校验码 not found"}))
     assert codes(findings) == [("missing_field", "invoice.required.check_code")]
     assert "校验码" in findings[0].message
     special = {**ordinary, "invoice_kind": "四川增值税专用发票", "invoice_code": "5100191160"}

@@ -35,7 +35,8 @@ IMAGES = [p for p in PAIRS if p[0].suffix != ".pdf"]
 
 @cache
 def _processed(path: Path) -> Document:
-    return process_file(path)
+    (doc,) = process_file(path)
+    return doc
 
 
 def _truth(path: Path) -> dict:

@@ -151,8 +151,7 @@ def check_tax_rates(doc: Document) -> list[Finding]:
                 code="invalid_tax_rate",
                 severity=Severity.LOW,
                 message=(
-                    f"第{index + 1}行税率 {rate} 在开票日期 {issued.isoformat()} "
-                    "不是有效的增值税税率或征收率，请核实。"
+                    f"第{index + 1}行税率 {rate} 在开票日期 {issued.isoformat()} 不是有效的增值税税率或征收率，请核实。"
                 ),
                 rule="invoice.tax_rate_by_date",
                 inputs={"tax_rate": rate, "issue_date": issued.isoformat()},

@@ -49,9 +49,7 @@ def _reader_for(media_type: str) -> Reader:
         return xml_invoice.read
     if media_type == sniff.EMPTY:
         raise UnsupportedDocumentError("empty file (0 bytes)", reason="empty_file")
-    raise UnsupportedDocumentError(
-        f"not a supported document (sniffed type {media_type})", reason="unsupported_type"
-    )
+    raise UnsupportedDocumentError(f"not a supported document (sniffed type {media_type})", reason="unsupported_type")
 
 
 def new_document(path: str | Path, data: bytes) -> Document:

@@ -77,9 +77,7 @@ class _Archive:
         try:
             self._zip = zipfile.ZipFile(BytesIO(data))
         except zipfile.BadZipFile as exc:
-            raise UnreadableDocumentError(
-                f"OFD is not a readable zip archive: {exc}", reason="corrupt_ofd"
-            ) from exc
+            raise UnreadableDocumentError(f"OFD is not a readable zip archive: {exc}", reason="corrupt_ofd") from exc
         infos = self._zip.infolist()
         if len(infos) > MAX_MEMBERS:
             raise DocumentTooLargeError(f"OFD archive has {len(infos)} members (limit {MAX_MEMBERS})")
@@ -102,9 +100,7 @@ class _Archive:
             with self._zip.open(name) as member:
                 data = member.read(self._budget + 1)
         except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, NotImplementedError) as exc:
-            raise UnreadableDocumentError(
-                f"cannot read {name} from OFD: {exc}", reason="corrupt_ofd"
-            ) from exc
+            raise UnreadableDocumentError(f"cannot read {name} from OFD: {exc}", reason="corrupt_ofd") from exc
         if len(data) > self._budget:
             raise DocumentTooLargeError(
                 f"OFD expands beyond {MAX_UNCOMPRESSED_BYTES // 2**20} MB (at {name}); refused as a zip bomb"
@@ -272,9 +268,7 @@ def _collect_text(
     content_root: etree._Element, page_no: int, page_box: Box, shift: tuple[float, float], out: _PageText
 ) -> None:
     for element in content_root.iter():
-        if local_name(element) != "textobject" or any(
-            local_name(a) == "clip" for a in element.iterancestors()
-        ):
+        if local_name(element) != "textobject" or any(local_name(a) == "clip" for a in element.iterancestors()):
             continue
         spans = _text_object_spans(element, page_no, page_box, shift)
         out.spans.extend(spans)
@@ -309,18 +303,14 @@ def _document_parts(archive: _Archive) -> _DocumentParts:
     doc_loc = element_text(doc_root_el) if doc_root_el is not None else ""
     document_path = archive.resolve(ofd_name, doc_loc) if doc_loc else None
     if document_path is None:
-        raise UnreadableDocumentError(
-            f"OFD.xml DocRoot {doc_loc!r} names no part of the archive", reason="corrupt_ofd"
-        )
+        raise UnreadableDocumentError(f"OFD.xml DocRoot {doc_loc!r} names no part of the archive", reason="corrupt_ofd")
     root = archive.xml(document_path)
     pages = []
     for page in (p for p in root.iter() if local_name(p) == "page" and local_name(p.getparent()) == "pages"):
         loc = page.get("BaseLoc", "")
         content = archive.resolve(document_path, loc)
         if content is None:
-            raise UnreadableDocumentError(
-                f"OFD page {loc!r} is missing from the archive", reason="corrupt_ofd"
-            )
+            raise UnreadableDocumentError(f"OFD page {loc!r} is missing from the archive", reason="corrupt_ofd")
         pages.append(_PageRef(page_id=page.get("ID", ""), content=content))
     templates = {}
     for template in (t for t in root.iter() if local_name(t) == "templatepage"):
@@ -331,9 +321,7 @@ def _document_parts(archive: _Archive) -> _DocumentParts:
     return _DocumentParts(document_path, root, pages, templates, default_box)
 
 
-def _read_page(
-    archive: _Archive, parts: _DocumentParts, page_no: int, ref: _PageRef
-) -> tuple[Page, _PageText]:
+def _read_page(archive: _Archive, parts: _DocumentParts, page_no: int, ref: _PageRef) -> tuple[Page, _PageText]:
     page_root = archive.xml(ref.content)
     box_el = _descendant(page_root, "area", "physicalbox")
     physical = _floats(box_el.text if box_el is not None else None, 4) or parts.default_box
@@ -348,9 +336,7 @@ def _read_page(
         _collect_text(content, page_no, page_box, (x, y), text)
     for template_root in layers["foreground"]:
         _collect_text(template_root, page_no, page_box, (x, y), text)
-    page = Page(
-        number=page_no, width=width, height=height, unit="mm", text_source=Origin.OFD, spans=text.spans
-    )
+    page = Page(number=page_no, width=width, height=height, unit="mm", text_source=Origin.OFD, spans=text.spans)
     return page, text
 
 
@@ -378,17 +364,13 @@ def _custom_data(archive: _Archive) -> EmbeddedData | None:
         raw = element_text(element)
         if name and name not in fields and (value := make_field(name, raw, xml_evidence(raw))):
             fields[name] = value
-    return (
-        EmbeddedData(origin=Origin.OFD, description="OFD.xml CustomData", fields=fields) if fields else None
-    )
+    return EmbeddedData(origin=Origin.OFD, description="OFD.xml CustomData", fields=fields) if fields else None
 
 
 def _listed_files(archive: _Archive, parts: _DocumentParts, index_name: str, entry_name: str) -> list[str]:
     """Members listed by Document.xml's Attachments / CustomTags index file (FileLoc entries)."""
     index_el = _child(parts.root, index_name)
-    index_path = (
-        archive.resolve(parts.document_path, element_text(index_el)) if index_el is not None else None
-    )
+    index_path = archive.resolve(parts.document_path, element_text(index_el)) if index_el is not None else None
     if index_path is None:
         return []
     files = []
@@ -410,9 +392,7 @@ def _attachments(archive: _Archive, parts: _DocumentParts, doc: Document) -> lis
         try:
             embedded = parse_invoice_root(archive.xml(path), path)
         except UnreadableDocumentError as exc:
-            doc.errors.append(
-                ProcessingError(stage="read", reason="malformed_embedded_xml", message=str(exc))
-            )
+            doc.errors.append(ProcessingError(stage="read", reason="malformed_embedded_xml", message=str(exc)))
             continue
         if embedded is not None:
             found.append(embedded)
@@ -443,9 +423,7 @@ def _tag_evidence(
     for span in on_page[1:]:
         box = box.union(span.box)
     text = "".join(s.text for s in on_page)
-    return Evidence(
-        page=page_no, box=box, origin=Origin.OFD, text=text, confidence=min(s.confidence for s in on_page)
-    )
+    return Evidence(page=page_no, box=box, origin=Origin.OFD, text=text, confidence=min(s.confidence for s in on_page))
 
 
 def _tag_map(root: etree._Element, page_numbers: dict[str, int], texts: dict[int, _PageText]) -> _TagMap:
@@ -492,9 +470,7 @@ def _tag_files(
             try:
                 root = archive.xml(path, recover=True)
             except UnreadableDocumentError as exc:
-                doc.errors.append(
-                    ProcessingError(stage="read", reason="malformed_embedded_xml", message=str(exc))
-                )
+                doc.errors.append(ProcessingError(stage="read", reason="malformed_embedded_xml", message=str(exc)))
                 continue
         tag_map = _tag_map(root, page_numbers, texts)
         if not tag_map.fields and not any(tag_map.items):
@@ -525,9 +501,7 @@ def _tag_embedded(tag_map: _TagMap, path: str) -> EmbeddedData | None:
             items.append(item)
     if not fields and not items:
         return None
-    return EmbeddedData(
-        origin=Origin.OFD, description=f"{path} (tagged text objects)", fields=fields, items=items
-    )
+    return EmbeddedData(origin=Origin.OFD, description=f"{path} (tagged text objects)", fields=fields, items=items)
 
 
 def _attach_tag_evidence(embedded: EmbeddedData, tag_map: _TagMap) -> None:

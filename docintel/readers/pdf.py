@@ -60,9 +60,7 @@ def _classify_pdf_error(exc: Exception, data: bytes) -> UnreadableDocumentError:
     if encrypted or "password" in text.lower() or "encrypt" in text.lower():
         return UnreadableDocumentError("encrypted PDF (password required)", reason="encrypted_pdf")
     if b"%%EOF" not in data[-2048:]:
-        return UnreadableDocumentError(
-            f"truncated PDF (no end-of-file marker): {text}", reason="truncated_pdf"
-        )
+        return UnreadableDocumentError(f"truncated PDF (no end-of-file marker): {text}", reason="truncated_pdf")
     return UnreadableDocumentError(f"corrupt PDF: {text}", reason="corrupt_pdf")
 
 

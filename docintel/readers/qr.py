@@ -131,9 +131,7 @@ def _resize(grey: np.ndarray, scale: float) -> np.ndarray:
 
 def _binarised(view: _View) -> _View:
     # Adaptive threshold copes with the uneven light of phone photos better than one global level.
-    pixels = cv2.adaptiveThreshold(
-        view.pixels, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 10
-    )
+    pixels = cv2.adaptiveThreshold(view.pixels, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, 31, 10)
     return _View(f"{view.name}-binarised", pixels, view.scale, view.dx, view.dy)
 
 

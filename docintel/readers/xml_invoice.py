@@ -125,9 +125,7 @@ def safe_parser(*, recover: bool = False) -> etree.XMLParser:
 def parse_xml(data: bytes, where: str, *, recover: bool = False) -> etree._Element:
     """Parse `data` or raise `UnreadableDocumentError("malformed XML in <where>: ...")`."""
     if len(data) > _MAX_XML_BYTES:
-        raise UnreadableDocumentError(
-            f"XML part {where} is {len(data)} bytes, over the limit", reason="too_large"
-        )
+        raise UnreadableDocumentError(f"XML part {where} is {len(data)} bytes, over the limit", reason="too_large")
     try:
         root = etree.fromstring(data, safe_parser(recover=recover))
     except etree.XMLSyntaxError as exc:
@@ -221,16 +219,12 @@ def normalise_value(field: str, raw: str) -> tuple[str | Decimal | None, str | N
     return text, None
 
 
-def make_field(
-    field: str, raw: str, evidence: list[Evidence], confidence: float = XML_CONFIDENCE
-) -> FieldValue | None:
+def make_field(field: str, raw: str, evidence: list[Evidence], confidence: float = XML_CONFIDENCE) -> FieldValue | None:
     """FieldValue for a raw string, or None when the element is empty (the field is then absent)."""
     if not raw or not raw.strip():
         return None
     value, note = normalise_value(field, raw)
-    return FieldValue(
-        value=value, confidence=confidence if value is not None else 0.0, evidence=evidence, note=note
-    )
+    return FieldValue(value=value, confidence=confidence if value is not None else 0.0, evidence=evidence, note=note)
 
 
 def xml_evidence(raw: str) -> list[Evidence]:
@@ -291,9 +285,7 @@ def _header_fields(texts: dict[str, str]) -> dict[str, FieldValue]:
             fields[name] = value
     kind = _invoice_kind(texts)
     if kind:
-        fields["invoice_kind"] = FieldValue(
-            value=kind, confidence=XML_CONFIDENCE, evidence=xml_evidence(kind)
-        )
+        fields["invoice_kind"] = FieldValue(value=kind, confidence=XML_CONFIDENCE, evidence=xml_evidence(kind))
     return fields
 
 
@@ -340,9 +332,7 @@ def parse_invoice_root(root: etree._Element, description: str) -> EmbeddedData |
     texts = _first_texts(_header_elements(root))
     fields = _header_fields(texts)
     if "invoice_kind" not in fields and (kind := _shudian_kind(root)):
-        fields["invoice_kind"] = FieldValue(
-            value=kind, confidence=XML_CONFIDENCE, evidence=xml_evidence(kind)
-        )
+        fields["invoice_kind"] = FieldValue(value=kind, confidence=XML_CONFIDENCE, evidence=xml_evidence(kind))
     items = [item for row in _item_rows(root) if (item := _item(row))]
     if not items and not (fields.keys() - {"invoice_kind"}):
         return None

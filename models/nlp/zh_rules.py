@@ -146,9 +146,7 @@ _PHONE = re.compile(
     r"|[48]00-?\d{3}-?\d{4})(?![\dA-Za-z])"
 )
 # Runs of capitals and digits (tax IDs, IDs, accounts), or digits grouped by spaces (accounts).
-_CODE_RUN = re.compile(
-    r"(?<![0-9A-Za-z])(?:\d{4}(?: \d{3,4}){2,5}(?: \d{1,4})?|[0-9A-Z]{10,25})(?![0-9A-Za-z])"
-)
+_CODE_RUN = re.compile(r"(?<![0-9A-Za-z])(?:\d{4}(?: \d{3,4}){2,5}(?: \d{1,4})?|[0-9A-Z]{10,25})(?![0-9A-Za-z])")
 
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC = re.compile(rf"[1-9A-GY][1-9]\d{{6}}[{_USCC_CHARS}]{{9}}[{_USCC_CHARS}]")
@@ -233,8 +231,7 @@ def _codes(text: str) -> list[tuple[str, int, int]]:
 # When two matches overlap, the earlier kind in this order wins (a phone number's digits are also
 # a digit run; "2024年5月28日" is never an ORG), then the longer match.
 _PRIORITY = {
-    label: rank
-    for rank, label in enumerate(("MONEY", "DATE", "PHONE", "TAX_ID", "ID_CARD", "BANK_ACCOUNT", "ORG"))
+    label: rank for rank, label in enumerate(("MONEY", "DATE", "PHONE", "TAX_ID", "ID_CARD", "BANK_ACCOUNT", "ORG"))
 }
 
 

@@ -195,9 +195,7 @@ class PaddleOcrEngine(OcrEngine):
         self._staging = tempfile.TemporaryDirectory(prefix="docintel-paddle-")
         staging = Path(self._staging.name)
         det_dir, det_name = self._model_dir(dirs.det, staging / "det", _DET_NAME, _det_config)
-        rec_dir, rec_name = self._model_dir(
-            dirs.rec, staging / "rec", _REC_NAME, lambda: _rec_config_for(dirs)
-        )
+        rec_dir, rec_name = self._model_dir(dirs.rec, staging / "rec", _REC_NAME, lambda: _rec_config_for(dirs))
         threads = _threads()
         self._rec_model = (rec_dir, rec_name, threads)
         self._rec: Any = None
@@ -240,9 +238,7 @@ class PaddleOcrEngine(OcrEngine):
         result = self._ocr.predict(_bgr(image))[0]
         return [
             OcrLine(polygon=np.asarray(poly, dtype=float), text=str(text), score=float(score))
-            for poly, text, score in zip(
-                result["rec_polys"], result["rec_texts"], result["rec_scores"], strict=True
-            )
+            for poly, text, score in zip(result["rec_polys"], result["rec_texts"], result["rec_scores"], strict=True)
         ]
 
     def detect(self, image: np.ndarray) -> list[np.ndarray]:
@@ -272,8 +268,7 @@ class PaddleOcrEngine(OcrEngine):
         upright = flipped = 0
         for crop in crops:
             scores = [
-                float(r["rec_score"])
-                for r in recognizer.predict([_bgr(crop), _bgr(np.rot90(crop, 2))], batch_size=2)
+                float(r["rec_score"]) for r in recognizer.predict([_bgr(crop), _bgr(np.rot90(crop, 2))], batch_size=2)
             ]
             if abs(scores[0] - scores[1]) < 0.1:  # neither reading is convincing: no vote
                 continue
