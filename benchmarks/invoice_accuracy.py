@@ -34,7 +34,7 @@ from docintel.readers import ReadOptions
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_REALDATA = Path(os.environ.get("DOCINTEL_REALDATA", REPO.parent / "shared" / "realdata"))
-DEFAULT_SAMPLES = REPO / "samples"
+DEFAULT_SAMPLES = REPO / "samples" / "invoices"
 ROW_FIELDS = (*SCORED_FIELDS, *(f"items.{name}" for name in ITEM_SCORED), "items.count")
 _ITEM_INDEX = re.compile(r"^items\[\d+\]\.")
 
