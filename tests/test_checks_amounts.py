@@ -21,8 +21,9 @@ from docintel.checks.amounts import (
     upper_amount_matches,
 )
 from docintel.model import Box, Document, Evidence, FieldValue, Origin, Severity, SourceFile
+from tests.conftest import REALDATA_DIR
 
-LABELS = Path("/work/shared/realdata/labels")
+LABELS = REALDATA_DIR / "labels"
 AMOUNT_KEYS = {"total_amount", "total_tax", "amount_with_tax", "quantity", "unit_price", "amount", "tax"}
 
 

@@ -21,8 +21,9 @@ from docintel.checks.required import check_required_fields
 from docintel.checks.rules import INVOICE_CHECKS, run_invoice_checks
 from docintel.checks.tax_id import check_tax_ids
 from docintel.model import Box, Document, Evidence, FieldValue, Finding, Origin, Severity, SourceFile
+from tests.conftest import REALDATA_DIR
 
-LABELS = Path("/work/shared/realdata/labels")
+LABELS = REALDATA_DIR / "labels"
 AMOUNT_KEYS = {"total_amount", "total_tax", "amount_with_tax", "quantity", "unit_price", "amount", "tax"}
 INVOICE_FIELDS = (
     "invoice_kind",

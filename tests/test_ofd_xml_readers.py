@@ -14,8 +14,9 @@ import pytest
 from docintel.errors import DocumentTooLargeError, UnreadableDocumentError, UnsupportedDocumentError
 from docintel.model import Document, EmbeddedData, Origin
 from docintel.readers import ReadOptions, new_document, ofd, xml_invoice
+from tests.conftest import REALDATA_DIR
 
-REALDATA = Path("/work/shared/realdata")
+REALDATA = REALDATA_DIR
 OFD_DIR = REALDATA / "files" / "ofdrw__ofdrw"
 OFD_FILES = sorted(OFD_DIR.rglob("*.ofd"))
 SHUDIAN_XML = Path(__file__).parent / "data" / "xml" / "shudian_sample.xml"
