@@ -387,5 +387,9 @@ def run_samples(
     out_console.print(f"JSON written to {out}/")
 
 
+from docintel import cli_store  # noqa: E402  (registers ingest/cases/case/findings/export/worker)
+
+cli_store.register(app)
+
 if __name__ == "__main__":
     app()

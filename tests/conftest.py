@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Store fixtures (db_url over SQLite and PostgreSQL, pg_database) for the storage and ingest tests.
+pytest_plugins = ["tests.store_fixtures"]
+
 # The real public documents live beside the repository (shared/realdata), not inside it.
 REALDATA_DIR = Path(os.environ.get("DOCINTEL_REALDATA", Path(__file__).resolve().parents[2] / "shared" / "realdata"))
 

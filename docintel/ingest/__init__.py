@@ -1,0 +1,1 @@
+"""Bulk ingestion: walk folders and zip archives, store originals, process them, record everything."""

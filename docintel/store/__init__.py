@@ -1,0 +1,1 @@
+"""Durable store: SQLAlchemy models, the database engine, content-addressed blobs and the repository."""

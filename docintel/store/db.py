@@ -1,0 +1,86 @@
+"""Database engines and sessions, one engine per (URL, process), schema brought to head on first use.
+
+SQLite runs in WAL mode with foreign keys on, and every transaction starts with BEGIN IMMEDIATE: with
+several worker processes writing, a deferred transaction that reads first and writes later can fail
+with SQLITE_BUSY at once instead of waiting; taking the write lock up front lets busy_timeout queue it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from docintel.store.settings import database_url
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+_engines: dict[tuple[str, int], Engine] = {}
+_migrated: set[str] = set()
+_lock = threading.Lock()
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode up to the last checkpoint
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
+    """The engine for `url` (default: the configured store) in this process, schema upgraded to head.
+
+    Keyed by pid too: a forked child must never reuse the parent's pooled connections.
+    """
+    url = url or database_url()
+    key = (url, os.getpid())
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = _make_engine(url)
+    if migrate and url not in _migrated:
+        from docintel.store.migrate import upgrade_to_head
+
+        upgrade_to_head(engine)
+        _migrated.add(url)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Session]:
+    """One session, one transaction: committed when the block ends, rolled back if it raises."""
+    with session_factory(engine).begin() as session:
+        yield session
+
+
+def dispose_all() -> None:
+    """Close every pooled connection of this process (tests drop databases afterwards)."""
+    with _lock:
+        for (url, pid), engine in list(_engines.items()):
+            if pid == os.getpid():
+                engine.dispose()
+                del _engines[(url, pid)]
+                _migrated.discard(url)
