@@ -31,7 +31,7 @@ _TITLES: dict[str, re.Pattern[str]] = {
     BALANCE_SHEET: re.compile(r"资产负债表"),
     INCOME_STATEMENT: re.compile(r"利润表|损益表|利润及利润分配表"),
     CASH_FLOW_STATEMENT: re.compile(r"现金流量表"),
-    BANK_RECEIPT: re.compile(r"回单|转账凭证|付款凭证|汇款凭证|结算业务申请书|汇兑.{0,4}凭证|进账单"),
+    BANK_RECEIPT: re.compile(r"回单|回执|转账凭证|付款凭证|汇款凭证|结算业务申请书|汇兑.{0,4}凭证|进账单"),
 }
 # Key phrases anywhere on the page; each adds a little evidence.
 _PHRASES: dict[str, tuple[str, ...]] = {
@@ -80,7 +80,8 @@ def classify_page(page: Page) -> PageType:
         if title:
             scores[doc_type] = _TITLE_WEIGHT
             reasons[doc_type] = [f"标题“{title}”"]
-            titled[doc_type] = True
+            # "资产负债表（续）" names the type but continues the previous page's document.
+            titled[doc_type] = not re.search(r"[(（]\s*续\s*[)）]|续表", title)
         hits = [p for p in _PHRASES[doc_type] if p in joined]
         if hits:
             scores[doc_type] = scores.get(doc_type, 0.0) + len(hits)
@@ -163,13 +164,22 @@ def _embedded_pages(data: EmbeddedData) -> set[int]:
 
 
 _RECEIPT_TITLE = _TITLES[BANK_RECEIPT]
+# Lines that name a 回单 without being its title: its number (电子回单号码：…), the bank's seal
+# (电子回单专用章) and footnotes (本回单可通过…验证，重复打印无效). Counting them as titles would cut
+# one receipt into several.
+_NOT_A_RECEIPT_TITLE = re.compile(r"[:：,，。\d]|号|专用章")
+
+
+def _is_receipt_title(text: str) -> bool:
+    compact = norm(text).replace(" ", "")
+    return len(compact) <= 30 and bool(_RECEIPT_TITLE.search(compact)) and not _NOT_A_RECEIPT_TITLE.search(compact)
 
 
 def _receipt_regions(whole: Document, page: Page, kind: PageType) -> list[Document]:
     """Several 回单 printed on one page (common in bank exports): one document per title, the
     region running from its title to the next one."""
     titles = sorted(
-        (s for s in page.spans if _RECEIPT_TITLE.search(norm(s.text).replace(" ", "")) and len(s.text) <= 30),
+        (s for s in page.spans if _is_receipt_title(s.text)),
         key=lambda s: s.box.y0,
     )
     starts = _distinct_rows([s.box.y0 for s in titles])
