@@ -24,6 +24,21 @@ SCORED_FIELDS = (
     "total_amount", "total_tax", "amount_with_tax", "amount_with_tax_upper",
 )  # fmt: skip
 ITEM_SCORED = ("name", "amount", "tax_rate", "tax")
+CONTRACT_SCORED_FIELDS = (
+    "contract_number", "title", "signing_date", "signing_place",
+    "buyer_name", "buyer_tax_id", "seller_name", "seller_tax_id",
+    "total_amount", "total_amount_upper", "currency", "tax_included",
+    "delivery_date", "delivery_place", "payment_terms", "payment_method", "payment_schedule",
+    "payee_account_name", "payee_account_number", "payee_bank",
+    "validity", "valid_from", "valid_to",
+    "buyer_signed", "buyer_sealed", "seller_signed", "seller_sealed",
+)  # fmt: skip
+CONTRACT_ITEM_SCORED = ("name", "spec", "unit", "quantity", "unit_price", "amount")
+# The issue's scan targets: parties, their tax IDs, the total and the receiving account.
+CONTRACT_KEY_FIELDS = (
+    "buyer_name", "buyer_tax_id", "seller_name", "seller_tax_id", "total_amount",
+    "payee_account_name", "payee_account_number", "payee_bank",
+)  # fmt: skip
 
 
 def normalise(value: Any) -> str | None:
@@ -53,9 +68,18 @@ class Comparison:
         return {k: (got, want) for k, (ok, got, want) in self.fields.items() if not ok}
 
 
-def compare(values: dict[str, Any], label: dict[str, Any], path: str, kind: str) -> Comparison:
+def compare(
+    values: dict[str, Any],
+    label: dict[str, Any],
+    path: str,
+    kind: str,
+    fields: tuple[str, ...] = SCORED_FIELDS,
+    item_fields: tuple[str, ...] = ITEM_SCORED,
+) -> Comparison:
+    """Field-by-field comparison; `fields`/`item_fields` default to the invoice's scored fields
+    (other document types pass their own, e.g. `CONTRACT_SCORED_FIELDS`)."""
     result = Comparison(path=path, kind=kind)
-    for name in SCORED_FIELDS:
+    for name in fields:
         if name not in label:
             continue
         got, want = values.get(name), label[name]
@@ -65,7 +89,7 @@ def compare(values: dict[str, Any], label: dict[str, Any], path: str, kind: str)
     if want_items:
         for i, want in enumerate(want_items):
             got = got_items[i] if i < len(got_items) else {}
-            for name in ITEM_SCORED:
+            for name in item_fields:
                 if name in want:
                     result.fields[f"items[{i}].{name}"] = (
                         normalise(got.get(name)) == normalise(want[name]),
