@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Set up everything docintel needs on a fresh Debian / Python 3.11 machine. Idempotent and quick
-# when already done. Installs the project with its dev extra into ./.venv, and the CJK font the
-# sample generator draws with (Debian's fonts-wqy-microhei) when it is missing and we are root.
+# when already done. Installs the project with the extras named in $1 (default "dev") into ./.venv,
+# and the CJK font the sample generator draws with (Debian's fonts-wqy-microhei) when it is missing
+# and we are root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+EXTRAS="${1:-dev}"
 
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.docintel-installed
+stamp=".venv/.docintel-installed-${EXTRAS//,/-}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --upgrade pip
-  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  .venv/bin/python -m pip install --quiet -e ".[${EXTRAS}]"
   touch "$stamp"
 fi
 
