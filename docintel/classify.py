@@ -152,7 +152,8 @@ def _part(whole: Document, pages: list[Page], kind: PageType, region: Box | None
         source=whole.source,
         pages=pages,
         embedded=[e for e in whole.embedded if _embedded_pages(e) <= numbers],
-        timings=dict(whole.timings),
+        # Reading cost is shared out by pages, so per-page timings of a bundle are not counted twice.
+        timings={k: round(v * len(pages) / len(whole.pages), 3) for k, v in whole.timings.items()},
         region=region,
     )
     _set_type(part, kind)

@@ -102,3 +102,50 @@ def compare(
 
 def load_label(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+# ---- any document type: truth files as the sample generators and labels write them ----------------
+
+RECEIPT_KEY_FIELDS = ("payer_name", "payer_account", "payee_name", "payee_account", "amount", "transaction_date")
+STATEMENT_KEY_FIELDS = (
+    "total_assets", "total_liabilities", "total_equity", "total_liabilities_and_equity", "inventories",
+    "operating_revenue", "operating_cost", "net_profit", "net_cash_from_operating", "cash_at_end",
+)  # fmt: skip
+KEY_FIELDS_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "vat_invoice": KEY_FIELDS,
+    "purchase_contract": CONTRACT_KEY_FIELDS,
+    "bank_receipt": RECEIPT_KEY_FIELDS,
+    "balance_sheet": STATEMENT_KEY_FIELDS,
+    "income_statement": STATEMENT_KEY_FIELDS,
+    "cash_flow_statement": STATEMENT_KEY_FIELDS,
+}
+_META_KEYS = {"file", "doc_type", "notes", "confidence", "sample", "source", "items", "lines", "pages", "fields"}
+
+
+def truth_documents(truth: Any) -> list[dict[str, Any]]:
+    """The logical documents a truth file describes, each as {"doc_type", "fields", "items"}.
+
+    Accepts the three shapes in use: one flat document (invoices, contracts, real-data labels), a list
+    of flat documents (receipts: several per file), and {"documents": [{doc_type, fields, lines}]}
+    (statement sets)."""
+    if isinstance(truth, dict) and "documents" in truth:
+        return [
+            {"doc_type": d.get("doc_type"), "fields": dict(d.get("fields") or {}), "items": None}
+            for d in truth["documents"]
+        ]
+    flat = truth if isinstance(truth, list) else [truth]
+    return [
+        {
+            "doc_type": d.get("doc_type"),
+            "fields": {k: v for k, v in d.items() if k not in _META_KEYS},
+            "items": d.get("items"),
+        }
+        for d in flat
+    ]
+
+
+def compare_truth(values: dict[str, Any], truth_doc: dict[str, Any], path: str, kind: str) -> Comparison:
+    """Compare every field the truth names (and its item lines, field by field)."""
+    label = {**truth_doc["fields"], "items": truth_doc.get("items") or []}
+    item_fields = tuple(sorted({k for item in label["items"] for k in item})) if label["items"] else ()
+    return compare(values, label, path, kind, fields=tuple(truth_doc["fields"]), item_fields=item_fields)

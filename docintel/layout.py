@@ -113,13 +113,44 @@ class Located:
 
 def find_label(spans: list[TextSpan], pattern: re.Pattern[str]) -> list[tuple[TextSpan, re.Match[str]]]:
     """Spans whose normalised text contains the label, with the match (offsets valid for span.text
-    because `norm` keeps the length of CJK text and punctuation one to one)."""
+    because `norm` keeps the length of CJK text and punctuation one to one).
+
+    A label printed with letter spacing ("地 址、电 话") may come as several spans; then a span
+    joining those fragments (text concatenated, boxes united) stands for the label."""
     hits = []
-    for span in spans:
+    for index, span in enumerate(spans):
         match = pattern.search(norm(span.text))
         if match:
             hits.append((span, match))
+            continue
+        joined = _joined_fragments(spans, index)
+        if joined is not None:
+            match = pattern.search(norm(joined.text))
+            if match and match.start() < len(span.text) and match.end() > len(span.text):
+                hits.append((joined, match))
     return hits
+
+
+def _joined_fragments(spans: list[TextSpan], index: int, most: int = 4) -> TextSpan | None:
+    start = spans[index]
+    if len(start.text) > 4:
+        return None  # only short fragments are pieces of a spaced-out label
+    row = sorted(
+        (
+            s
+            for s in spans
+            if s.page == start.page and s.box.x0 > start.box.x0 and vertical_overlap(s.box, start.box) >= 0.6
+        ),
+        key=lambda s: s.box.x0,
+    )
+    text, box = start.text, start.box
+    for other in row[: most - 1]:
+        if other.box.x0 - box.x1 > 1.5 * max(start.box.height, 1.0):
+            break
+        text, box = text + other.text, box.union(other.box)
+    if text == start.text:
+        return None
+    return TextSpan(text=text, page=start.page, box=box, confidence=start.confidence, origin=start.origin)
 
 
 def text_after_label(

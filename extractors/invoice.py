@@ -178,15 +178,29 @@ def _title(spans: list[TextSpan], page_height: float) -> FieldValue | None:
             if s is not span
             and s.box.x0 >= span.box.x1 - span.box.height
             and vertical_overlap(s.box, span.box) >= 0.5
-            and s.box.x0 - span.box.x1 < 2 * span.box.height
+            and s.box.x0 - span.box.x1 < 4 * span.box.height
         ]
         for other in sorted(beside, key=lambda s: s.box.x0)[:1]:
-            part = re.match(r"^\s*[(（][\u4e00-\u9fff]+[)）]", other.text)
+            part = re.match(r"^\s*[(（]?([\u4e00-\u9fff]*发票)[)）]", other.text)
             if part:
+                # The printed title is "电子发票（…发票）"; OCR sometimes drops the opening bracket.
                 title, evidence = (
-                    title + part.group(0).strip(),
+                    f"{title}（{part.group(1)}）",
                     [*evidence, evidence_for(other, 0, part.end())],
                 )
+    if title.endswith("发票") and not title.startswith("电子发票"):
+        # …or keep the larger bracketed part and leave "电子发票" as its own span to the left.
+        left = [
+            s
+            for s in spans
+            if s is not span
+            and s.box.x1 <= span.box.x0 + span.box.height
+            and vertical_overlap(s.box, span.box) >= 0.5
+            and span.box.x0 - s.box.x1 < 4 * span.box.height
+            and re.fullmatch(r"电子发票[(（]?", norm(s.text).replace(" ", "").replace("(", "（"))
+        ]
+        if left:
+            title, evidence = f"电子发票（{title}）", [evidence_for(left[0]), *evidence]
     return _fv(title, Located(text=title, evidence=evidence))
 
 
@@ -305,10 +319,11 @@ def _remarks(spans: list[TextSpan]) -> FieldValue | None:
         for s in spans
         if s not in titles
         and s.box.x0 >= left - 1
-        and s.box.cy >= top - height
-        and s.box.cy <= bottom + height
+        # The box's text may start above its vertically centred 备/注 title.
+        and s.box.cy >= top - 2.5 * height
+        and s.box.cy <= bottom + 2.5 * height
         and not _CIPHER.match(s.text.replace(" ", ""))
-        and not _ANY_LABEL.search(norm(s.text))
+        and not _ANY_LABEL.match(norm(s.text))
         and "章" not in s.text
     ]
     if not inside:
@@ -485,8 +500,11 @@ def _items(rows: list[Row], columns: dict[str, tuple[float, float]]) -> list[dic
         name_parts = cells.get("name", [])
         if not has_money:
             starts_new = bool(name_parts) and name_parts[0][0].startswith("*")
-            if items and not starts_new and not pending_name and name_parts:
-                _append_name(items[-1], name_parts)
+            if items and not starts_new and not pending_name:
+                # A wrapped line: its name and spec text continue the previous line's cells.
+                for key in ("name", "spec"):
+                    if cells.get(key):
+                        _append_cell(items[-1], key, cells[key])
             else:
                 pending_name.extend(name_parts)
             continue
@@ -494,30 +512,44 @@ def _items(rows: list[Row], columns: dict[str, tuple[float, float]]) -> list[dic
         item["name"] = _join_cell(pending_name + name_parts)
         if isinstance(item["name"].value, str):
             # A 销货清单 prints its 序号 right against the name: "3*黑色金属*…" is line 3, not a name.
-            item["name"].value = re.sub(r"^\d{1,3}(?=\*)", "", item["name"].value)
+            item["name"].value = re.sub(r"^\d{1,3}\s*(?=\*)", "", item["name"].value)
         pending_name = []
         items.append({key: item[key] for key in ITEM_FIELDS})
     return items
 
 
-def _append_name(item: dict[str, FieldValue], parts: list[tuple[str, Evidence]]) -> None:
-    current = item["name"]
-    text = (current.value or "") + "".join(t for t, _ in parts)
-    item["name"] = FieldValue(
-        value=text,
-        confidence=min([current.confidence] + [e.confidence for _, e in parts]),
-        evidence=current.evidence + [e for _, e in parts],
-    )
+def _append_cell(item: dict[str, FieldValue], key: str, parts: list[tuple[str, Evidence]]) -> None:
+    current = item[key]
+    text = (str(current.value) if current.value is not None else "") + _join_texts(parts)
+    confidences = [e.confidence for _, e in parts] + ([current.confidence] if current.evidence else [])
+    item[key] = FieldValue(value=text, confidence=min(confidences), evidence=current.evidence + [e for _, e in parts])
 
 
 def _join_cell(parts: list[tuple[str, Evidence]]) -> FieldValue:
     if not parts:
         return FieldValue(value=None)
     return FieldValue(
-        value="".join(t for t, _ in parts),
+        value=_join_texts(parts),
         confidence=min(e.confidence for _, e in parts),
         evidence=[e for _, e in parts],
     )
+
+
+def _join_texts(parts: list[tuple[str, Evidence]]) -> str:
+    """Words side by side on one line keep their space ("Q355B 12*2000"); a cell wrapped onto the
+    next line joins without one, as Chinese text and part numbers wrap mid-word."""
+    out = ""
+    previous: Evidence | None = None
+    for text, evidence in parts:
+        same_line = (
+            previous is not None
+            and previous.box is not None
+            and evidence.box is not None
+            and vertical_overlap(previous.box, evidence.box) >= 0.5
+        )
+        out += (" " if same_line else "") + text
+        previous = evidence
+    return out
 
 
 def _cell_value(key: str, parts: list[tuple[str, Evidence]]) -> FieldValue:
