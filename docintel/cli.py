@@ -21,7 +21,7 @@ from rich.logging import RichHandler
 from rich.table import Table
 from rich.text import Text
 
-from docintel.evaluation import KEY_FIELDS, Comparison, compare, load_label
+from docintel.evaluation import KEY_FIELDS_BY_TYPE, Comparison, compare_truth, load_label, truth_documents
 from docintel.model import DocStatus, Document, Severity
 from docintel.pipeline import process_file
 from docintel.readers import ReadOptions
@@ -53,7 +53,16 @@ SEVERITY_STYLE = {
     Severity.INFO: "dim",
 }
 STATUS_STYLE = {DocStatus.SUCCESS: "green", DocStatus.PARTIAL: "yellow", DocStatus.FAILURE: "bold red"}
-SUMMARY_FIELDS = ("invoice_number", "issue_date", "seller_name", "amount_with_tax")
+SUMMARY_FIELDS = ("doc_type", "number", "date", "counterparty", "amount")
+# Per document type: which field fills each summary column (number, date, counterparty, amount).
+_SUMMARY_SOURCES: dict[str, tuple[str, str, str, str]] = {
+    "vat_invoice": ("invoice_number", "issue_date", "seller_name", "amount_with_tax"),
+    "purchase_contract": ("contract_number", "signing_date", "seller_name", "total_amount"),
+    "bank_receipt": ("serial_number", "transaction_date", "payee_name", "amount"),
+    "balance_sheet": ("", "statement_date", "company_name", "total_assets"),
+    "income_statement": ("", "statement_date", "company_name", "net_profit"),
+    "cash_flow_statement": ("", "statement_date", "company_name", "net_cash_from_operating"),
+}
 
 
 @app.callback()
@@ -287,30 +296,41 @@ def _finding_counts(doc: Document) -> str:
     return ", ".join(f"{code}×{n}" if n > 1 else code for code, n in sorted(counts.items()))
 
 
-def _key_score(comparison: Comparison) -> tuple[int, int]:
-    keys = [ok for name, (ok, _, _) in comparison.fields.items() if name in KEY_FIELDS]
+def _key_score(comparison: Comparison, doc_type: str) -> tuple[int, int]:
+    keys = [ok for name, (ok, _, _) in comparison.fields.items() if name in KEY_FIELDS_BY_TYPE.get(doc_type, ())]
     return sum(keys), len(keys)
+
+
+def _summary_values(doc: Document, values: dict[str, Any]) -> dict[str, Any]:
+    sources = _SUMMARY_SOURCES.get(doc.doc_type, ("", "", "", ""))
+    picked = [values.get(name) if name else None for name in sources]
+    return dict(zip(SUMMARY_FIELDS, [doc.doc_type, *picked], strict=True))
 
 
 def _sample_row(path: Path, root: Path, doc: Document) -> dict[str, Any]:
     truth_path = _truth_of(path)
-    label = load_label(truth_path) if truth_path else None
-    kind = (label or {}).get("sample", {}).get("source_kind") or doc.source.media_type
+    truth = load_label(truth_path) if truth_path else None
+    meta = (truth[0] if isinstance(truth, list) and truth else truth or {}).get("sample") or {}
+    kind = meta.get("source_kind") or doc.source.media_type
+    # A file may hold several documents; the truth lists them in the same order as their parts.
+    truth_docs = truth_documents(truth) if truth is not None else []
+    truth_doc = truth_docs[doc.part - 1] if doc.part <= len(truth_docs) else None
     values = doc.values()
+    suffix = f"#{doc.part}" if doc.part > 1 or len(truth_docs) > 1 else ""
     row: dict[str, Any] = {
-        "file": str(path.relative_to(root)),
+        "file": str(path.relative_to(root)) + suffix,
         "kind": kind,
         "status": doc.status.value,
-        **{name: values.get(name) for name in SUMMARY_FIELDS},
+        **_summary_values(doc, values),
         "findings": dict(sorted(Counter(f.code for f in doc.findings).items())),
         "errors": [e.reason for e in doc.errors],
         "seconds": round(sum(doc.timings.values()), 3),
     }
-    if label is not None:
-        comparison = compare(values, label, row["file"], kind)
+    if truth_doc is not None:
+        comparison = compare_truth(values, truth_doc, row["file"], kind)
         row["fields_right"] = sum(ok for ok, _, _ in comparison.fields.values())
         row["fields_total"] = len(comparison.fields)
-        row["key_right"], row["key_total"] = _key_score(comparison)
+        row["key_right"], row["key_total"] = _key_score(comparison, truth_doc["doc_type"] or doc.doc_type)
         row["wrong"] = {k: {"got": g, "want": w} for k, (g, w) in comparison.wrong.items()}
     return row
 
@@ -318,7 +338,7 @@ def _sample_row(path: Path, root: Path, doc: Document) -> dict[str, Any]:
 def _summary_table(rows: list[dict[str, Any]], docs: list[Document]) -> Table:
     table = Table(header_style="bold", title="samples", title_justify="left")
     for column in ("file", "kind", "status", *SUMMARY_FIELDS, "findings", "fields"):
-        justify = "right" if column in {"amount_with_tax", "fields"} else "left"
+        justify = "right" if column in {"amount", "fields"} else "left"
         table.add_column(column, justify=justify, overflow="fold")
     for row, doc in zip(rows, docs, strict=True):
         status = Text(row["status"], style=STATUS_STYLE[doc.status])
@@ -375,9 +395,9 @@ def run_samples(
     docs = [doc for _, doc in pairs]
     rows = [_sample_row(path, root, doc) for path, doc in pairs]
     out.mkdir(parents=True, exist_ok=True)
-    for row, doc in zip(rows, docs, strict=True):
+    for path, doc in pairs:
         suffix = f".part{doc.part}" if doc.part > 1 else ""
-        target = out / f"{row['file']}{suffix}.json"
+        target = out / f"{path.relative_to(root)}{suffix}.json"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(_dump(document_json(doc)) + "\n", encoding="utf-8")
     totals = _totals(rows) | {"seconds": round(time.perf_counter() - started, 2)}
