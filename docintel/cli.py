@@ -188,7 +188,12 @@ def _header(doc: Document) -> Text:
     header.append(doc.source.path, style="bold")
     header.append(f"  {doc.source.media_type}  {doc.doc_type}  ")
     header.append(doc.status.value, style=STATUS_STYLE[doc.status])
-    header.append(f"  {len(doc.pages)} page(s)  {sum(doc.timings.values()):.2f}s")
+    numbers = doc.page_numbers
+    pages = "no pages" if not numbers else f"p{numbers[0]}" + (f"-{numbers[-1]}" if len(numbers) > 1 else "")
+    part = f"  part {doc.part}" if doc.part > 1 or doc.region is not None else ""
+    header.append(f"  {pages}{part}  {sum(doc.timings.values()):.2f}s")
+    # Classification is shown with its reason so a wrong type is visible, never silent.
+    header.append(f"\n  类型依据 {doc.doc_type_confidence:.0%}: {doc.doc_type_reason or '—'}", style="dim")
     return header
 
 
