@@ -215,3 +215,21 @@ def _located(pieces: list[tuple[str, Evidence]]) -> Located | None:
     if not pieces:
         return None
     return Located(text=" ".join(t.strip() for t, _ in pieces), evidence=[e for _, e in pieces])
+
+
+def nearest_marker(label: TextSpan, markers: list[tuple[TextSpan, str]]) -> str | None:
+    """The role of the marker (购买方/销售方, 付款人/收款人 …) nearest to the left of or above a label.
+
+    Block markers stand at the left edge of their block (vertical text on legacy forms, a column
+    on 数电票 and 回单), so only markers not right of the label count; vertical distance weighs more.
+    """
+    best: tuple[float, str] | None = None
+    for marker, role in markers:
+        if marker.box.x0 > label.box.x0 + 2:
+            continue
+        dx = max(0.0, label.box.x0 - marker.box.x1)
+        dy = max(0.0, marker.box.y0 - label.box.cy, label.box.cy - marker.box.y1)
+        distance = dx + 3 * dy
+        if best is None or distance < best[0]:
+            best = (distance, role)
+    return best[1] if best else None

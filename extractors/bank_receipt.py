@@ -24,6 +24,7 @@ from docintel.layout import (
     evidence_for,
     find_label,
     group_rows,
+    nearest_marker,
     norm,
     text_after_label,
     vertical_overlap,
@@ -240,7 +241,7 @@ def _parties(spans: list[TextSpan], found: dict[str, FieldValue], notes: dict[st
     for span, match, label in _reading_order(hits):
         party = label.party
         if party is None:
-            party = _party_of(span, markers)
+            party = nearest_marker(span, markers)
             if party is None:  # no markers: the first block read (left or top) is the payer's
                 seen = generic_count.get(label.part, 0)
                 generic_count[label.part] = seen + 1
@@ -277,20 +278,6 @@ def _markers(spans: list[TextSpan]) -> list[tuple[TextSpan, str]]:
             # OCR misreads the last of a column of characters ("付款大"): the first two decide.
             out.append((span, "payee" if vertical.group(0).startswith("收") else "payer"))
     return out
-
-
-def _party_of(label: TextSpan, markers: list[tuple[TextSpan, str]]) -> str | None:
-    """The party whose marker is nearest to the left of, or above, the label."""
-    best: tuple[float, str] | None = None
-    for marker, party in markers:
-        if marker.box.x0 > label.box.x0 + 2:
-            continue
-        dx = max(0.0, label.box.x0 - marker.box.x1)
-        dy = max(0.0, marker.box.y0 - label.box.cy, label.box.cy - marker.box.y1)
-        distance = dx + 3 * dy
-        if best is None or distance < best[0]:
-            best = (distance, party)
-    return best[1] if best else None
 
 
 def _party_value(part: str, text: str) -> str | None:

@@ -18,6 +18,7 @@ from docintel.layout import (
     evidence_for,
     find_label,
     group_rows,
+    nearest_marker,
     norm,
     text_after_label,
     vertical_overlap,
@@ -239,7 +240,7 @@ def _party_fields(spans: list[TextSpan]) -> dict[str, FieldValue]:
         hits = [(span, m) for span, m in find_label(spans, label) if not _is_signature_line(span)]
         hits.sort(key=lambda h: (h[0].box.cy, h[0].box.x0))
         for index, (span, match) in enumerate(hits):
-            party = _party_of(span, markers) or ("buyer" if index == 0 else "seller")
+            party = nearest_marker(span, markers) or ("buyer" if index == 0 else "seller")
             key = f"{party}_{field}"
             if key in out:
                 continue
@@ -257,20 +258,6 @@ def _party_fields(spans: list[TextSpan]) -> dict[str, FieldValue]:
 
 def _is_signature_line(span: TextSpan) -> bool:
     return "章" in span.text
-
-
-def _party_of(label: TextSpan, markers: list[tuple[TextSpan, str]]) -> str | None:
-    """The party whose marker is nearest to the left of the label (markers stand left of their block)."""
-    best: tuple[float, str] | None = None
-    for marker, party in markers:
-        if marker.box.x0 > label.box.x0 + 2:
-            continue
-        dx = max(0.0, label.box.x0 - marker.box.x1)
-        dy = max(0.0, marker.box.y0 - label.box.cy, label.box.cy - marker.box.y1)
-        distance = dx + 3 * dy
-        if best is None or distance < best[0]:
-            best = (distance, party)
-    return best[1] if best else None
 
 
 def _drop_cipher(located: Located | None) -> Located | None:
@@ -337,7 +324,7 @@ def _org_fallback(spans: list[TextSpan], markers: list[tuple[TextSpan, str]], pa
     """When no 名称 label was readable, take the first organisation the spaCy rules find in the party's block."""
     from models.nlp import find_entities
 
-    block = [s for s in spans if _party_of(s, markers) == party and s.box.x0 > 0]
+    block = [s for s in spans if nearest_marker(s, markers) == party and s.box.x0 > 0]
     for span in sorted(block, key=lambda s: (s.box.cy, s.box.x0)):
         for entity in find_entities(span.text):
             if entity.label == "ORG":

@@ -185,7 +185,7 @@ def tax_printed_as_stars(fv: FieldValue | None, items: list[dict[str, FieldValue
     return bool(rates) and all(rate in EXEMPT_RATE_MARKS for rate in rates)
 
 
-def _amount_finding(
+def amount_finding(
     doc: Document,
     rule: str,
     severity: Severity,
@@ -216,7 +216,7 @@ def check_upper_vs_lower(doc: Document) -> list[Finding]:
         upper_value = parse_upper_amount(upper)
     except ValueError:
         return [
-            _amount_finding(
+            amount_finding(
                 doc,
                 "invoice.upper_unreadable",
                 Severity.MEDIUM,
@@ -229,7 +229,7 @@ def check_upper_vs_lower(doc: Document) -> list[Finding]:
     if upper_value == lower:
         return []
     return [
-        _amount_finding(
+        amount_finding(
             doc,
             "invoice.upper_vs_lower",
             Severity.HIGH,
@@ -262,7 +262,7 @@ def check_total_with_tax(doc: Document) -> list[Finding]:
     if abs(difference) <= CENT:
         return []
     return [
-        _amount_finding(
+        amount_finding(
             doc,
             "invoice.total_plus_tax",
             Severity.HIGH,
@@ -300,7 +300,7 @@ def check_item_sums(doc: Document) -> list[Finding]:
         item_sum = sum((a for a in amounts if a is not None), Decimal(0))
         if abs(item_sum - total) > CENT:
             findings.append(
-                _amount_finding(
+                amount_finding(
                     doc,
                     "invoice.item_amount_sum",
                     Severity.MEDIUM,
@@ -318,7 +318,7 @@ def check_item_sums(doc: Document) -> list[Finding]:
         tax_sum = sum((t for t in taxes if t is not None), Decimal(0))
         if abs(tax_sum - total_tax) > TOTAL_TAX_TOLERANCE:
             findings.append(
-                _amount_finding(
+                amount_finding(
                     doc,
                     "invoice.item_tax_sum",
                     Severity.MEDIUM,
@@ -349,7 +349,7 @@ def check_line_tax(doc: Document) -> list[Finding]:
         if abs(expected - tax) <= LINE_TAX_TOLERANCE:
             continue
         findings.append(
-            _amount_finding(
+            amount_finding(
                 doc,
                 "invoice.line_tax",
                 Severity.LOW,
@@ -402,7 +402,7 @@ def check_quantity_price(doc: Document) -> list[Finding]:
         if abs(product - amount) <= tolerance:
             continue
         findings.append(
-            _amount_finding(
+            amount_finding(
                 doc,
                 "invoice.quantity_times_price",
                 Severity.LOW,

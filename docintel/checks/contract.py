@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from docintel.checks.amounts import parse_upper_amount, quantity_price_tolerance
+from docintel.checks.amounts import amount_finding, parse_upper_amount, quantity_price_tolerance
 from docintel.checks.common import decimal_field, evidence_item, item_field, money, text_field
 from docintel.checks.tax_id import TaxIdKind, classify_tax_id
-from docintel.model import Document, FieldValue, Finding, Severity
+from docintel.model import Document, Finding, Severity
 
 CENT = Decimal("0.01")
 PARTY_NAMES = {"buyer": "买方", "seller": "卖方"}
@@ -23,26 +23,6 @@ REQUIRED_FIELDS: dict[str, tuple[str, Severity]] = {
     "total_amount": ("合同总金额", Severity.HIGH),
     "signing_date": ("签订日期", Severity.MEDIUM),
 }
-
-
-def _amount_finding(
-    doc: Document,
-    rule: str,
-    severity: Severity,
-    message: str,
-    threshold: Decimal | None,
-    inputs: dict[str, str | None],
-    fields: list[tuple[str, FieldValue | None]],
-) -> Finding:
-    return Finding(
-        code="amount_inconsistent",
-        severity=severity,
-        message=message,
-        rule=rule,
-        inputs=inputs,
-        threshold=None if threshold is None else format(threshold.normalize(), "f"),
-        evidence=[evidence_item(doc, name, fv) for name, fv in fields],
-    )
 
 
 def check_item_sum(doc: Document) -> list[Finding]:
@@ -57,7 +37,7 @@ def check_item_sum(doc: Document) -> list[Finding]:
     if abs(difference) <= CENT:
         return []
     return [
-        _amount_finding(
+        amount_finding(
             doc,
             "contract.item_amount_sum",
             Severity.HIGH,
@@ -84,7 +64,7 @@ def check_quantity_price(doc: Document) -> list[Finding]:
         if abs(product - amount) <= tolerance:
             continue
         findings.append(
-            _amount_finding(
+            amount_finding(
                 doc,
                 "contract.quantity_times_price",
                 Severity.MEDIUM,
@@ -114,7 +94,7 @@ def check_upper_vs_lower(doc: Document) -> list[Finding]:
         upper_value = parse_upper_amount(upper)
     except ValueError:
         return [
-            _amount_finding(
+            amount_finding(
                 doc,
                 "contract.upper_unreadable",
                 Severity.MEDIUM,
@@ -127,7 +107,7 @@ def check_upper_vs_lower(doc: Document) -> list[Finding]:
     if upper_value == lower:
         return []
     return [
-        _amount_finding(
+        amount_finding(
             doc,
             "contract.upper_vs_lower",
             Severity.HIGH,
