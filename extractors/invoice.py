@@ -8,6 +8,7 @@ code) is fused in `extractors.fusion`.
 
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -39,7 +40,7 @@ _CIPHER = re.compile(r"^(?=.*[<>/*+])[0-9<>/*+\-]{12,}$")  # 密码区 lines
 _TAX_ID = re.compile(r"[0-9A-Z]{15,20}")
 _CODE_LABEL = re.compile(r"发票代码\s*:?")
 _NUMBER_LABEL = re.compile(r"发票号码\s*:?|^No\.?\s*")
-_DATE_LABEL = re.compile(r"开票日期\s*:?")
+_DATE_LABEL = re.compile(r"(开票|填开)日期\s*:?")  # 填开日期: 航空运输电子客票行程单
 _CHECK_LABEL = re.compile(r"校\s*验\s*码\s*:?")
 _DATE = re.compile(r"(20\d{2}|19\d{2})\s*[年\-./ ]\s*(\d{1,2})\s*[月\-./ ]\s*(\d{1,2})")
 _MONEY = re.compile(r"-?\d[\d,]*\.\d{2}(?!\d)")
@@ -94,6 +95,13 @@ class InvoiceExtractor:
             found["remarks"] = remarks
         totals, items = _table(doc)
         found.update(totals)
+        for name, value in _header_over_values(first).items():
+            found.setdefault(name, value)
+        if "seller_name" not in found or found["seller_name"].value is None:
+            # Itineraries (航空运输电子客票行程单) name the issuer 填开单位 instead of a 销售方 block.
+            issuer = _after(first, re.compile(r"填开单位\s*:?"))
+            if issuer and _clean_name(issuer[0].text):
+                found["seller_name"] = _fv(_clean_name(issuer[0].text), issuer[0])
         for name in FIELD_NAMES:
             doc.fields[name] = found.get(name) or FieldValue(value=None, note="未在票面上找到该栏目")
         doc.items = items
@@ -123,7 +131,9 @@ def _header_fields(spans: list[TextSpan], page_height: float) -> dict[str, Field
     if title:
         out["invoice_kind"] = title
     code = _digits_after(spans, _CODE_LABEL, (10, 12))
-    number = _digits_after(spans, _NUMBER_LABEL, (8, 20))
+    # 8 or 20 digits are the valid forms; any other printed length is still read (as printed) so that
+    # the number check can report it instead of the field going missing.
+    number = _digits_after(spans, _NUMBER_LABEL, (8, 20)) or _digits_after(spans, _NUMBER_LABEL, tuple(range(9, 20)))
     top = [s for s in spans if s.box.cy < page_height * 0.3] if page_height else spans
     if code is None:
         code = _standalone_digits(top, (10, 12))
@@ -368,6 +378,26 @@ def _table(doc: Document) -> tuple[dict[str, FieldValue], list[dict[str, FieldVa
     if list_items and (not items or all("清单" in str(i["name"].value) for i in items)):
         items = list_items  # the 销货清单 pages carry the real lines
     return totals, items
+
+
+def _header_over_values(spans: list[TextSpan]) -> dict[str, FieldValue]:
+    """A row of headings over a row of as many values (the fare line of an air-ticket itinerary:
+    票价 … 增值税税额 … 合计 over CNY amounts): values are paired with headings by order."""
+    rows = group_rows(spans)
+    out: dict[str, FieldValue] = {}
+    for header, below in itertools.pairwise(rows):
+        names = [norm(s.text).replace(" ", "") for s in header.spans]
+        if "合计" not in names or not any(n.endswith("税额") for n in names):
+            continue
+        values = [s for s in below.spans if re.fullmatch(r"-?[\d,]+(\.\d+)?%?", norm(s.text).replace(" ", ""))]
+        if len(values) != len(names):
+            continue
+        for name, span in zip(names, values, strict=True):
+            field = "amount_with_tax" if name == "合计" else "total_tax" if name.endswith("税额") else None
+            if field:
+                value = _decimal(norm(span.text))
+                out[field] = _fv(value, Located(span.text, [evidence_for(span)]))
+    return out
 
 
 def _horizontal(spans: list[TextSpan]) -> list[TextSpan]:
