@@ -416,5 +416,9 @@ from docintel import cli_store  # noqa: E402  (registers ingest/cases/case/findi
 
 cli_store.register(app)
 
+from docintel import cli_verify  # noqa: E402  (registers verify)
+
+cli_verify.register(app)
+
 if __name__ == "__main__":
     app()
