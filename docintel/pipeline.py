@@ -71,9 +71,24 @@ def process_bytes(path: str | Path, data: bytes, options: ReadOptions | None = N
     for doc in documents:
         for name, stage in DOCUMENT_STAGES:
             _run(doc, name, stage)
+    if len(documents) > 1:
+        _run(documents[0], "cross_check", lambda _: cross_document_checks(documents))
+    for doc in documents:
         if doc.status is DocStatus.SUCCESS and any(f.code == "missing_field" for f in doc.findings):
             doc.status = DocStatus.PARTIAL
     return documents
+
+
+def cross_document_checks(documents: list[Document]) -> None:
+    """Checks between the logical documents of one file: a statement set's 利润表 净利润 against its
+    现金流量表 补充资料 净利润 (the finding goes on the cash-flow statement, with both values)."""
+    from docintel.checks.statement import net_profit_mismatch
+
+    incomes = [d for d in documents if d.doc_type == "income_statement"]
+    cash_flows = [d for d in documents if d.doc_type == "cash_flow_statement"]
+    for income in incomes:
+        for cash_flow in cash_flows:
+            cash_flow.findings.extend(net_profit_mismatch(income, cash_flow))
 
 
 def process_file(path: str | Path, options: ReadOptions | None = None) -> list[Document]:

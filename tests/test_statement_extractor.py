@@ -298,3 +298,23 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     for one, two in zip(first, second, strict=True):
         assert one.file.read_bytes() == two.file.read_bytes()
         assert one.truth == two.truth
+
+
+def test_net_profit_mismatch_between_statements_of_one_file() -> None:
+    """A statement set read from one PDF is cross-checked: 利润表 净利润 vs 现金流量表 补充资料 净利润."""
+    from decimal import Decimal as D
+    from pathlib import Path
+
+    from docintel.pipeline import cross_document_checks, process_file
+
+    bundle = Path(__file__).resolve().parents[1] / "samples" / "statements" / "st01_general_yuan.pdf"
+    docs = process_file(bundle)
+    assert not [f for d in docs for f in d.findings if f.rule == "statement.net_profit_cross"]
+    cash_flow = next(d for d in docs if d.doc_type == "cash_flow_statement")
+    printed = cash_flow.fields["supplementary_net_profit"]
+    assert printed.value is not None
+    printed.value = D(str(printed.value)) + D("1000.00")  # as if the 补充资料 line had been altered
+    cross_document_checks(docs)
+    (finding,) = [f for f in cash_flow.findings if f.rule == "statement.net_profit_cross"]
+    assert finding.code == "statement_inconsistent" and len(finding.evidence) == 2
+    assert {e.field for e in finding.evidence} == {"net_profit", "supplementary_net_profit"}
