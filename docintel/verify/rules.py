@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from docintel.case import BorrowerInference, Case
 from docintel.model import Finding
-from docintel.verify import amounts, coverage, duplicates, goods, parties, scale, timeline
+from docintel.verify import amounts, coverage, duplicates, goods, parties, scale, statements, timeline
 from docintel.verify.base import NotRun, RuleResult
 from docintel.verify.duplicates import InMemoryKnownInvoices, KnownInvoices, check_duplicates_across_cases
 from docintel.verify.settings import Settings, load_settings
@@ -26,6 +26,7 @@ CaseRule = Callable[[Case, Settings], RuleResult]
 
 CASE_RULES: tuple[tuple[str, CaseRule], ...] = (
     ("case.coverage.documents", coverage.check_missing_documents),
+    (statements.RULE, statements.check_net_profit_across_files),
     ("case.payee.natural_person", parties.check_payee_natural_person),
     ("case.payee.not_seller", parties.check_payee_is_seller),
     ("case.payee.account", parties.check_payee_account),
