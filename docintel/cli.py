@@ -394,7 +394,13 @@ def run_samples(
     root = samples_dir or _default_samples()
     _check_paths([root])
     options = _read_options(engine)
-    files = [f for f in expand_paths([root]) if f.suffix != ".py" and "__pycache__" not in f.parts]
+    cases = cli_verify.case_folders(root / "cases") if (root / "cases").is_dir() else []
+    # A case folder's documents are read with their case below, not as loose samples.
+    files = [
+        f
+        for f in expand_paths([root])
+        if f.suffix != ".py" and "__pycache__" not in f.parts and not any(f.is_relative_to(c) for c in cases)
+    ]
     started = time.perf_counter()
     pairs = process_all(files, options, show_progress=True)
     docs = [doc for _, doc in pairs]
@@ -409,6 +415,9 @@ def run_samples(
     (out / "summary.json").write_text(_dump({"totals": totals, "documents": rows}) + "\n", encoding="utf-8")
     out_console.print(_summary_table(rows, docs))
     out_console.print(_accuracy_line(totals))
+    if cases:
+        case_rows = cli_verify.summarise_cases(cases, out_console)
+        (out / "cases.json").write_text(_dump(case_rows) + "\n", encoding="utf-8")
     out_console.print(f"JSON written to {out}/")
 
 

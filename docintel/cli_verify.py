@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,10 +13,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from docintel.case import Case, CaseManifestError, load_manifest
+from docintel.case import Case, CaseManifest, CaseManifestError, load_manifest
 from docintel.model import Finding, Severity
 from docintel.pipeline import process_file
 from docintel.verify import CaseReport, SettingsError, load_settings, verify_cases
+from docintel.verify.scoring import EXPECTED_NAME, CaseScore, load_expected, score_case
 
 _SEVERITY_STYLE = {Severity.HIGH: "bold red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan", Severity.INFO: "dim"}
 _ORDER = {Severity.HIGH: 0, Severity.MEDIUM: 1, Severity.LOW: 2, Severity.INFO: 3}
@@ -45,10 +47,7 @@ def verify(
         manifests = {folder: load_manifest(folder) for folder in case_dirs}
     except (SettingsError, CaseManifestError) as exc:
         raise typer.BadParameter(str(exc)) from exc
-    cases = []
-    for folder in case_dirs:
-        documents = [doc for path in case_files(folder) for doc in process_file(path)]
-        cases.append(Case.from_documents(documents, manifests[folder], folder=folder))
+    cases = [read_case(folder, manifests[folder]) for folder in case_dirs]
     reports = verify_cases(cases, settings)
     if as_json:
         typer.echo(
@@ -58,6 +57,12 @@ def verify(
     console = Console()
     for case, report in zip(cases, reports, strict=True):
         print_report(console, case, report)
+
+
+def read_case(folder: Path, manifest: CaseManifest | None) -> Case:
+    """Read and extract every document of a case folder (the manifest is loaded by the caller)."""
+    documents = [doc for path in case_files(folder) for doc in process_file(path)]
+    return Case.from_documents(documents, manifest, folder=folder)
 
 
 def report_json(case: Case, report: CaseReport) -> dict[str, Any]:
@@ -109,3 +114,80 @@ def _evidence_text(finding: Finding) -> str:
 
 def register(app: typer.Typer) -> None:
     app.command("verify")(verify)
+
+
+# ---------------------------------------------------------------- the sample dossiers (run-samples)
+
+
+def case_folders(root: Path) -> list[Path]:
+    """The sub-folders of `root` that are case folders: those with a manifest or expected findings."""
+    markers = ("case.json", "case.toml", EXPECTED_NAME)
+    return sorted(p for p in root.iterdir() if p.is_dir() and any((p / m).is_file() for m in markers))
+
+
+def _severity_counts(report: CaseReport) -> str:
+    counts = Counter(f.severity for f in report.findings)
+    return " · ".join(f"{s.value} {counts[s]}" for s in sorted(counts, key=_ORDER.__getitem__)) or "—"
+
+
+def _expected_cell(score: CaseScore | None) -> Text:
+    if score is None:
+        return Text("—", style="dim")
+    if score.ok:
+        return Text(f"✓ {len(score.expected)}", style="green")
+    parts = [f"missed {e.code}" + (f" ({e.rule})" if e.rule else "") for e in score.missed]
+    parts += [f"unexpected {code} ({rule})" for code, rule in score.unexpected]
+    return Text("; ".join(parts), style="bold red")
+
+
+def summarise_cases(folders: list[Path], console: Console) -> list[dict[str, Any]]:
+    """Read and verify the case folders together (one invoice register), print one row per case and
+    compare each with its `expected_findings.json` where there is one. Returns the rows as JSON data."""
+    settings = load_settings()
+    cases, seconds = [], []
+    for folder in folders:
+        started = time.perf_counter()
+        try:
+            cases.append(read_case(folder, load_manifest(folder)))
+        except CaseManifestError as exc:  # one bad manifest must not hide the other cases
+            console.print(Text(f"{folder}: {exc}", style="bold red"))
+            continue
+        seconds.append(time.perf_counter() - started)
+    reports = verify_cases(cases, settings)
+    table = Table(header_style="bold", title="cases", title_justify="left")
+    for column in ("case", "borrower", "documents", "findings", "codes", "expected"):
+        table.add_column(column, overflow="fold")
+    rows = []
+    for case, report, spent in zip(cases, reports, seconds, strict=True):
+        expected = load_expected(case.folder) if case.folder else None
+        score = score_case(report, expected) if expected is not None else None
+        borrower = report.borrower
+        who = f"{borrower.name}（{borrower.method.value}）" if borrower else "未能确定"
+        documents = Counter(d.doc_type for d in case.documents)
+        codes = sorted({f.code for f in report.findings})
+        table.add_row(
+            f"{Path(case.folder or case.case_id).name}\n{case.case_id}",
+            who,
+            ", ".join(f"{t}×{n}" for t, n in sorted(documents.items())),
+            _severity_counts(report),
+            ", ".join(codes) or "—",
+            _expected_cell(score),
+        )
+        rows.append(
+            {
+                "folder": case.folder,
+                "seconds": round(spent, 2),
+                **report_json(case, report),
+                "expected_ok": None if score is None else score.ok,
+                "missed": [] if score is None else [e.code for e in score.missed],
+                "unexpected": [] if score is None else [list(u) for u in score.unexpected],
+            }
+        )
+    console.print(table)
+    if rows:
+        scored = [r for r in rows if r["expected_ok"] is not None]
+        line = f"{len(rows)} cases, {sum(seconds) / len(seconds):.1f} s per case (read, extract, verify)"
+        if scored:
+            line += f"; {sum(r['expected_ok'] for r in scored)}/{len(scored)} exactly as their expected_findings.json"
+        console.print(line)
+    return rows

@@ -529,21 +529,35 @@ def make_remarks(rng: random.Random, inv_items: list[Item], issue_date: date, sh
     return f"订单号:{rng.randint(10**10, 10**11 - 1)}"
 
 
-def build_invoice(rng: random.Random, plan: SamplePlan) -> Invoice:
+def build_invoice(
+    rng: random.Random,
+    plan: SamplePlan,
+    *,
+    buyer: Party | None = None,
+    seller: Party | None = None,
+    issue_date: date | None = None,
+    items: list[Item] | None = None,
+) -> Invoice:
+    """An invoice drawn from `rng`; the keyword arguments impose given parties, date and lines
+    (the case-dossier generator makes invoices that belong to one deal). The random draws are the
+    same with or without them, so the default samples do not change."""
     province = rng.choice(PROVINCES)
     shudian = plan.family.startswith("shudian")
     if shudian:  # 数电票 exist from the 2021-12 pilots on
-        issue_date = random_date(rng, date(2022, 1, 4), date(2026, 10, 30))
+        drawn_date = random_date(rng, date(2022, 1, 4), date(2026, 10, 30))
     else:
-        issue_date = random_date(rng, date(2017, 1, 3), date(2024, 12, 30))
+        drawn_date = random_date(rng, date(2017, 1, 3), date(2024, 12, 30))
+    issue_date = issue_date or drawn_date
     levy = not plan.goods_list and rng.random() < 0.15
-    items = make_items(rng, plan, issue_date, levy)
+    drawn_items = make_items(rng, plan, issue_date, levy)
+    items = items if items is not None else drawn_items
     if plan.goods_list:  # page 1 shows one summary line, so the list keeps one rate
         items = [replace(it, tax_rate=items[0].tax_rate) for it in items]
         rate = Decimal(items[0].tax_rate.rstrip("%")) / 100
         items = [replace(it, tax=cents(it.amount * rate)) for it in items]
-    buyer = make_party(rng, rng.choice(PROVINCES))
-    seller = make_party(rng, province)
+    drawn_buyer = make_party(rng, rng.choice(PROVINCES))
+    drawn_seller = make_party(rng, province)
+    buyer, seller = buyer or drawn_buyer, seller or drawn_seller
     total_amount = sum((it.amount for it in items), Decimal("0.00"))
     total_tax = sum((it.tax for it in items), Decimal("0.00"))
     year2 = issue_date.strftime("%y")

@@ -348,15 +348,30 @@ def make_validity(rng: random.Random, signed: date) -> tuple[str, str, str, date
     return f"{value}。", value, kind, None, end
 
 
-def build_contract(rng: random.Random, plan: ContractPlan) -> Contract:
+def build_contract(
+    rng: random.Random,
+    plan: ContractPlan,
+    *,
+    buyer: Party | None = None,
+    seller: Party | None = None,
+    signing: date | None = None,
+    items: list[ContractItem] | None = None,
+    tax: tuple[str | None, str | None] | None = None,
+) -> Contract:
+    """A contract drawn from `rng`; the keyword arguments impose given parties, signing date, goods
+    lines and tax note (note as printed, 含税/不含税) for the case-dossier generator. The random
+    draws are the same with or without them, so the default samples do not change."""
     style = ROLE_STYLES[plan.style]
-    buyer = make_party(rng, rng.choice(PROVINCES))
-    seller = make_party(rng, rng.choice(PROVINCES))
-    while seller.name == buyer.name:
-        seller = make_party(rng, rng.choice(PROVINCES))
-    signing = date(2021, 1, 4) + timedelta(days=rng.randint(0, 1400))
+    drawn_buyer = make_party(rng, rng.choice(PROVINCES))
+    drawn_seller = make_party(rng, rng.choice(PROVINCES))
+    while drawn_seller.name == drawn_buyer.name:
+        drawn_seller = make_party(rng, rng.choice(PROVINCES))
+    buyer, seller = buyer or drawn_buyer, seller or drawn_seller
+    drawn_signing = date(2021, 1, 4) + timedelta(days=rng.randint(0, 1400))
+    signing = signing or drawn_signing
     goods = rng.sample(GOODS, rng.randint(*plan.items))
-    items = [make_contract_item(rng, g) for g in goods]
+    drawn_items = [make_contract_item(rng, g) for g in goods]
+    items = items if items is not None else drawn_items
     total = sum((it.amount for it in items), Decimal("0.00"))
     b, s = (style.first_short, style.second_short) if style.first_is_buyer else (style.second_short, style.first_short)
     if rng.random() < 0.35:
@@ -368,13 +383,14 @@ def build_contract(rng: random.Random, plan: ContractPlan) -> Contract:
     method_text, method = rng.choice(PAYMENT_METHODS)
     schedule_text, schedule = rng.choice(PAYMENT_SCHEDULES)
     payment_terms = f"{method_text}。{schedule_text.format(b=b, s=s)}"
-    tax = rng.choice(
+    drawn_tax = rng.choice(
         (
             ("注：以上单价为含税价格，含13%增值税及运费。", "含税"),
             ("注：以上价格不含税，增值税另计。", "不含税"),
             (None, None),
         )
     )
+    tax = tax or drawn_tax
     validity_text, validity, _, valid_from, valid_to = make_validity(rng, signing)
     fillers = [c.format(b=b, s=s) for c in rng.sample(FILLER_CLAUSES, plan.fillers)]
     contract = Contract(

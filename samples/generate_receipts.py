@@ -185,11 +185,26 @@ def voucher_for(rng: random.Random, style: Style) -> str:
     return digits(rng, 11)
 
 
-def build_receipt(rng: random.Random, style: Style, person_payee: bool, anomaly: str | None) -> Receipt:
-    when = random_date(rng, date(2022, 1, 1), date(2024, 12, 31))
-    payer = company_account(rng, style.bank_name)
-    payee = person_account(rng) if person_payee else company_account(rng)
-    amount = make_amount(rng)
+def build_receipt(
+    rng: random.Random,
+    style: Style,
+    person_payee: bool,
+    anomaly: str | None,
+    *,
+    when: date | None = None,
+    payer: Account | None = None,
+    payee: Account | None = None,
+    amount: Decimal | None = None,
+) -> Receipt:
+    """A receipt drawn from `rng`; the keyword arguments impose the date, the two accounts and the
+    amount (the case-dossier generator pays a given seller). The random draws are the same with or
+    without them, so the default samples do not change."""
+    drawn_when = random_date(rng, date(2022, 1, 1), date(2024, 12, 31))
+    when = when or drawn_when
+    drawn_payer = company_account(rng, style.bank_name)
+    drawn_payee = person_account(rng) if person_payee else company_account(rng)
+    drawn_amount = make_amount(rng)
+    payer, payee, amount = payer or drawn_payer, payee or drawn_payee, amount or drawn_amount
     receipt = Receipt(
         style=style,
         serial_number=serial_for(rng, style, when),

@@ -649,12 +649,23 @@ def period_texts(plan: SetPlan, year: int) -> tuple[str, str, str]:
     return balance_date, f"{year}年度", "上期金额"
 
 
-def build_set(rng: random.Random, plan: SetPlan) -> StatementSet:
+def build_set(
+    rng: random.Random,
+    plan: SetPlan,
+    *,
+    company: str | None = None,
+    year: int | None = None,
+    scale: float | None = None,
+) -> StatementSet:
+    """A statement set drawn from `rng`; the keyword arguments impose the company, the year and the
+    size (yuan of revenue) for the case-dossier generator. The random draws are the same with or
+    without them, so the default samples do not change."""
     province = rng.choice(PROVINCES)
     city = rng.choice(province.cities)
-    company = company_name(rng, province, city)
-    year = rng.choice((2022, 2023, 2024))
-    scale = rng.choice((2.0e7, 6.0e7, 1.5e8, 4.0e8))
+    drawn_company = company_name(rng, province, city)
+    drawn_year = rng.choice((2022, 2023, 2024))
+    drawn_scale = rng.choice((2.0e7, 6.0e7, 1.5e8, 4.0e8))
+    company, year, scale = company or drawn_company, year or drawn_year, scale or drawn_scale
     small = plan.standard == "small_enterprise"
     form = "会小企0{}表" if small else "会企0{}表"
     balance_date, period_date, prior_heading = period_texts(plan, year)

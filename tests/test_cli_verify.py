@@ -65,3 +65,19 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     bad.mkdir()
     (bad / "case.json").write_text("{not json", encoding="utf-8")
     assert runner.invoke(app, ["verify", str(bad)]).exit_code == 2
+
+
+def test_run_samples_verifies_the_case_folders_under_cases(tmp_path: Path) -> None:
+    samples = tmp_path / "samples"
+    shutil.copytree(SAMPLES / "cases" / "14_missing_statements", samples / "cases" / "14_missing_statements")
+    shutil.copy(SAMPLES / "receipts" / "rc01_icbc_pdf.pdf", samples / "rc01_icbc_pdf.pdf")
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run-samples", "--samples", str(samples), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    # The case's documents are read with their case, not again as loose samples.
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert [d["file"] for d in summary["documents"]] == ["rc01_icbc_pdf.pdf"]
+    (case,) = json.loads((out / "cases.json").read_text(encoding="utf-8"))
+    assert case["case_id"] == "LN20240014" and case["expected_ok"] is True
+    assert [f["code"] for f in case["case_findings"]] == ["missing_document"]
+    assert "1/1 exactly as their" in " ".join(result.stdout.split())
