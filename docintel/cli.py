@@ -425,6 +425,10 @@ from docintel import cli_store  # noqa: E402  (registers ingest/cases/case/findi
 
 cli_store.register(app)
 
+from docintel import cli_api  # noqa: E402  (registers serve and users)
+
+cli_api.register(app)
+
 from docintel import cli_verify  # noqa: E402  (registers verify)
 
 cli_verify.register(app)

@@ -26,6 +26,9 @@ def sniff_media_type(data: bytes) -> str:
     if not data:
         return EMPTY
     head = data[:1024]
+    # A zip first: a stored (uncompressed) PDF member puts "%PDF-" within a zip's first 1024 bytes.
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(data)
     if b"%PDF-" in head:
         return PDF
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -40,8 +43,6 @@ def sniff_media_type(data: bytes) -> str:
         return WEBP
     if head.startswith((b"GIF87a", b"GIF89a")):
         return GIF
-    if head.startswith(b"PK\x03\x04"):
-        return _zip_kind(data)
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"<?xml") or stripped.startswith(b"<"):
         return XML

@@ -3,6 +3,9 @@
 SQLite runs in WAL mode with foreign keys on, and every transaction starts with BEGIN IMMEDIATE: with
 several worker processes writing, a deferred transaction that reads first and writes later can fail
 with SQLITE_BUSY at once instead of waiting; taking the write lock up front lets busy_timeout queue it.
+Threads of one process also queue on a lock per SQLite engine before BEGIN: SQLite's busy handler waits
+by sleeping (up to 100 ms a try), so many threads of one server contending for the file would each
+sleep far longer than the transactions they wait for take.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +23,7 @@ from docintel.store.settings import database_url
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 
 _engines: dict[tuple[str, int], Engine] = {}
+_sqlite_locks: dict[int, threading.RLock] = {}  # id(engine) → lock; engines live as long as the process
 _migrated: set[str] = set()
 _lock = threading.Lock()
 
@@ -69,10 +73,17 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+def _thread_lock(engine: Engine) -> threading.RLock | None:
+    if engine.dialect.name != "sqlite":
+        return None
+    with _lock:
+        return _sqlite_locks.setdefault(id(engine), threading.RLock())
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One session, one transaction: committed when the block ends, rolled back if it raises."""
-    with session_factory(engine).begin() as session:
+    with _thread_lock(engine) or nullcontext(), session_factory(engine).begin() as session:
         yield session
 
 

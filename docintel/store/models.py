@@ -53,6 +53,10 @@ class Case(Base):
     key: Mapped[str] = mapped_column(String(1000), unique=True)
     manifest: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)  # case.json, kept raw
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Who may see the case through the API: officers of `branch`, the uploader who created it, admins.
+    # Cases ingested from the command line have neither, so only admins see them.
+    branch: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    created_by: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
 
     paths: Mapped[list[SourcePath]] = relationship(back_populates="case")
 
@@ -199,3 +203,55 @@ class IngestItem(Base):
     pages: Mapped[int] = mapped_column(Integer, default=0)
     error_reason: Mapped[str | None] = mapped_column(String(100), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class Role(StrEnum):
+    UPLOADER = "uploader"  # creates cases, uploads to and reads its own cases
+    OFFICER = "officer"  # reads and reviews the cases of its branch
+    ADMIN = "admin"  # everything, including the audit log
+
+
+class User(Base):
+    """An API user. Only the sha256 of the bearer token is kept: a leaked table grants nothing."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    branch: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ReviewDecision(StrEnum):
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+    NEEDS_INFO = "needs_info"
+
+
+class ReviewEvent(Base):
+    """One officer decision on a finding. Append-only: the latest event is the finding's review state,
+    earlier ones are its history (the database refuses UPDATE and DELETE, see migration 0002)."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"), index=True)
+    user_name: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEvent(Base):
+    """Who did what to which target: uploads, reviews, exports, logins. Append-only like reviews."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user_name: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    action: Mapped[str] = mapped_column(String(50), index=True)
+    target: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)

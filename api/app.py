@@ -1,0 +1,65 @@
+"""The HTTP API: `create_app(settings)` builds it; `docintel serve` runs it under uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+
+from api import masking
+from api.context import AppContext
+from api.processing import unfinished_api_jobs
+from api.routes import audit, cases, documents, findings, health, progress
+from api.settings import ApiSettings
+from docintel.store.blobs import BlobStore
+from docintel.store.db import get_engine
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Read a borrower's loan documents into typed, evidence-backed fields, verify them, and review the findings.
+
+Every route but `/health` needs `Authorization: Bearer <token>`; tokens come from
+`docintel users add NAME --role uploader|officer|admin [--branch B]`. Uploaders create cases and upload
+to their own; officers read and review the cases of their branch; admins do everything. A case you may
+not see answers 404, exactly like one that does not exist.
+"""
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    settings = settings or ApiSettings()
+    ctx = AppContext(settings=settings, engine=get_engine(settings.database_url), blobs=BlobStore(settings.blob_root))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        masking.install()  # now: uvicorn has configured its handlers by the time the app starts
+        # Uploads accepted before a restart but never read: queue them again (processing is idempotent).
+        jobs = await run_in_threadpool(unfinished_api_jobs, ctx.engine)
+        if jobs:
+            log.info("re-queueing %d uploaded files left pending by an earlier run", len(jobs))
+            ctx.queue.submit(jobs)
+        try:
+            yield
+        finally:
+            await run_in_threadpool(ctx.close)
+
+    app = FastAPI(title="docintel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.ctx = ctx
+    masking.install()
+    for module in (health, cases, documents, progress, findings, audit):
+        app.include_router(module.router)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        # A value the database refuses (e.g. NUL in text on PostgreSQL) is bad input, not a server fault.
+        return JSONResponse(
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            content={"detail": "a value was not accepted by the database", "reason": "invalid_value"},
+        )
+
+    return app

@@ -1,0 +1,140 @@
+"""Uploading files to a case, and reading documents back: fields with evidence, page images, originals."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, JSONResponse, Response
+
+from api import pages, uploads, views
+from api.context import Ctx, User, not_found, require
+from api.routes.common import Id, errors
+from api.schemas import DocumentDetail, UploadAccepted
+from docintel.store.db import transaction
+from docintel.store.models import Role, SourceFile
+
+router = APIRouter(tags=["documents"])
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "PDF, OFD, XML, images or zips of them; repeat the field per file",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _visible_case_key(ctx: Ctx, user: User, case_id: int) -> str:
+    with transaction(ctx.engine) as session:
+        case = views.visible_case(session, user, case_id)
+        if case is None:
+            raise not_found("case")
+        return case.key
+
+
+@router.post(
+    "/cases/{case_id}/documents",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=UploadAccepted,
+    responses=errors(401, 403, 404, 413, 415, 422),
+    openapi_extra=UPLOAD_BODY,
+    summary="Upload one or many files; they are stored before the answer, read in the background",
+)
+async def upload(case_id: Id, request: Request, user: User, ctx: Ctx) -> UploadAccepted | JSONResponse:
+    """All-or-nothing: every file is sniffed and checked first; if any is refused, nothing is stored and
+    the answer lists every problem. Uploading the same bytes again stores nothing new (idempotent)."""
+    require(user, Role.UPLOADER, Role.ADMIN)
+    case_key = await run_in_threadpool(_visible_case_key, ctx, user, case_id)
+    parts: list[uploads.ReceivedPart] = []
+    try:
+        parts = await uploads.receive_parts(request, ctx.settings)
+        candidates = await run_in_threadpool(uploads.check_parts, parts, case_key, ctx.settings)
+    except uploads.UploadRejected as exc:
+        return JSONResponse(
+            status_code=exc.status,
+            content={
+                "detail": str(exc),
+                "reason": exc.problems[0].reason,
+                "problems": [{"file": p.filename, "reason": p.reason, "message": p.message} for p in exc.problems],
+            },
+        )
+    finally:
+        uploads.close_parts(parts)
+    accepted, jobs = await run_in_threadpool(uploads.store_upload, ctx.engine, ctx.blobs, user, case_id, candidates)
+    if jobs:
+        await run_in_threadpool(ctx.queue.submit, jobs)
+    return accepted
+
+
+@router.get(
+    "/documents/{document_id}",
+    response_model=DocumentDetail,
+    responses=errors(401, 404, 422),
+    summary="One document: every field with its evidence (page, box, confidence, origin), findings",
+)
+def get_document(document_id: Id, user: User, ctx: Ctx) -> DocumentDetail:
+    with transaction(ctx.engine) as session:
+        detail = views.document_detail(session, user, document_id)
+    if detail is None:
+        raise not_found("document")
+    return detail
+
+
+def _source_of(ctx: Ctx, user: User, document_id: int) -> tuple[SourceFile, list[int]]:
+    with transaction(ctx.engine) as session:
+        doc = views.visible_document(session, user, document_id)
+        if doc is None:
+            raise not_found("document")
+        source = session.get(SourceFile, doc.sha256)
+        assert source is not None
+        return source, list(doc.page_numbers)
+
+
+@router.get(
+    "/documents/{document_id}/pages/{page}.png",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/png": {}}, "description": "the rendered page"}, **errors(401, 404, 415, 422)},
+    summary="A page of the document as PNG (PDF at 100 dpi: box px = pt × 100/72; images at their own size)",
+)
+def page_image(document_id: Id, page: Id, user: User, ctx: Ctx) -> Response:
+    source, page_numbers = _source_of(ctx, user, document_id)
+    if page_numbers and page not in page_numbers:
+        raise not_found(f"page {page} of this document (its pages: {page_numbers})")
+    try:
+        path = pages.page_png(
+            ctx.blobs, ctx.settings.page_cache, source.sha256, source.media_type, page, ctx.settings.page_dpi
+        )
+    except pages.PageNotFound as exc:
+        raise not_found(str(exc)) from exc
+    except pages.PageNotRenderable as exc:
+        raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, str(exc)) from exc
+    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get(
+    "/documents/{document_id}/original",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "the stored bytes"}}
+    | errors(401, 404, 422),
+    summary="The original file exactly as uploaded (media type sniffed at upload)",
+)
+def original(document_id: Id, user: User, ctx: Ctx) -> Response:
+    source, _ = _source_of(ctx, user, document_id)
+    return FileResponse(
+        ctx.blobs.path(source.sha256),
+        media_type=source.media_type,
+        headers={"X-Content-SHA256": source.sha256, "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,0 +1,182 @@
+"""Upload load test: 500 small distinct PDFs from 20 concurrent clients against a real `docintel serve`.
+
+Starts the server (uvicorn, 127.0.0.1, a free port) in a subprocess over a fresh store in a temp
+DOCINTEL_HOME, creates an uploader with `docintel users add`, then measures the accept step: the time
+from sending one upload to its 202 (the bytes are stored and recorded by then; reading happens later).
+Finally checks that all uploads are stored: every sha256 recorded in the case and its blob on disk.
+
+    python benchmarks/upload_load.py [--files 500] [--clients 20] [--wait-processing]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+
+def small_pdf(n: int) -> bytes:
+    """A valid one-page PDF whose text (and so bytes) differ by `n`."""
+    content = f"BT /F1 18 Tf 72 720 Td (Load test document {n}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def docintel(*args: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "docintel.cli", *args], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def wait_healthy(base: str, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.returncode}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not become healthy")
+
+
+async def upload_all(base: str, token: str, case_id: int, pdfs: list[bytes], clients: int) -> list[float]:
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for index in range(len(pdfs)):
+        queue.put_nowait(index)
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    async def client() -> None:
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60) as http:
+            while not queue.empty():
+                index = queue.get_nowait()
+                files = [("files", (f"doc-{index:04d}.pdf", pdfs[index], "application/pdf"))]
+                started = time.perf_counter()
+                response = await http.post(f"/cases/{case_id}/documents", files=files)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 202:
+                    failures.append(f"{index}: {response.status_code} {response.text[:200]}")
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    if failures:
+        raise RuntimeError(f"{len(failures)} uploads failed, e.g. {failures[:3]}")
+    return latencies
+
+
+def percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--wait-processing", action="store_true", help="also wait until every file is read")
+    parser.add_argument("--broker", help="enqueue on this Celery broker instead of the server's local pool")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="docintel-load-") as home:
+        env = os.environ | {"DOCINTEL_HOME": home}
+        env.pop("DOCINTEL_DATABASE_URL", None)  # a fresh SQLite store, never a shared database
+        env.pop("DOCINTEL_BROKER_URL", None)
+        if args.broker:
+            env["DOCINTEL_BROKER_URL"] = args.broker
+        token = docintel("users", "add", "load-uploader", "--role", "uploader", "--branch", "bench", env=env)
+        token = token.strip().splitlines()[-1]
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [sys.executable, "-m", "docintel.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_healthy(base, server)
+            headers = {"Authorization": f"Bearer {token}"}
+            created = httpx.post(
+                f"{base}/cases", headers=headers, json={"case_id": "LOAD-1", "borrower_name": "负载测试有限公司"}
+            )
+            created.raise_for_status()
+            case_id = created.json()["id"]
+            pdfs = [small_pdf(i) for i in range(args.files)]
+            started = time.perf_counter()
+            latencies = asyncio.run(upload_all(base, token, case_id, pdfs, args.clients))
+            elapsed = time.perf_counter() - started
+
+            detail = httpx.get(f"{base}/cases/{case_id}", headers=headers, timeout=60).json()
+            recorded = {f["sha256"] for f in detail["files"]}
+            expected = {hashlib.sha256(p).hexdigest() for p in pdfs}
+            blobs = Path(home) / "blobs"
+            on_disk = sum((blobs / s[:2] / s[2:]).is_file() for s in expected)
+            report = {
+                "uploads": len(latencies),
+                "clients": args.clients,
+                "accept_p50_ms": round(percentile(latencies, 50) * 1000, 1),
+                "accept_p99_ms": round(percentile(latencies, 99) * 1000, 1),
+                "accept_max_ms": round(max(latencies) * 1000, 1),
+                "uploads_per_s": round(len(latencies) / elapsed, 1),
+                "recorded_in_case": len(recorded & expected),
+                "blobs_on_disk": on_disk,
+                "all_stored": recorded >= expected and on_disk == len(expected),
+                "cpu_cores": os.cpu_count(),
+            }
+            if args.wait_processing:
+                deadline = time.monotonic() + 1800
+                while time.monotonic() < deadline:
+                    progress = httpx.get(f"{base}/cases/{case_id}/progress", headers=headers).json()
+                    if not progress["pending"]:
+                        break
+                    time.sleep(1)
+                report["processing_s"] = round(time.perf_counter() - started, 1)
+                report["processed"] = {k: progress[k] for k in ("done", "failed", "pending")}
+            print(json.dumps(report, indent=2))
+            return 0 if report["all_stored"] else 1
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
