@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,6 +19,7 @@ from api.routes import audit, cases, documents, findings, health, progress
 from api.settings import ApiSettings
 from docintel.store.blobs import BlobStore
 from docintel.store.db import get_engine
+from docintel.store.verification import stale_case_ids, verify_cases
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         if jobs:
             log.info("re-queueing %d uploaded files left pending by an earlier run", len(jobs))
             ctx.queue.submit(jobs)
+        # Cases whose last file was saved but which were never verified (a stop in between).
+        # In the background: thousands of them must not hold up serving.
+        stale = await run_in_threadpool(stale_case_ids, ctx.engine)
+        if stale:
+            log.info("verifying %d cases left unverified by an earlier run", len(stale))
+            worker = threading.Thread(target=verify_cases, args=(ctx.engine, stale), name="reverify", daemon=True)
+            worker.start()
         try:
             yield
         finally:

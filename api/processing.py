@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ from docintel.ingest.tasks import process_stored
 from docintel.store.db import transaction
 from docintel.store.models import IngestItem, ItemState, ProcessingRun, RunState
 from docintel.store.repository import mark_failed
+from docintel.store.verification import verify_case_key
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,15 @@ def _init_worker(ocr_threads: int) -> None:
 class LocalQueue:
     """A process pool (or, with workers=0, one in-process thread) started on first use.
 
-    A worker that dies breaks the pool: it is rebuilt and the file retried, and a file that kills
-    workers `MAX_CRASHES_PER_FILE` times is recorded as failed, exactly like `docintel ingest`.
+    Files wait in our own backlog and at most `workers` are handed to the pool at a time, so a burst
+    of uploads never queues thousands of tasks inside the executor, and workers can be recycled
+    between files: after `TASKS_PER_WORKER` files each, the pool is replaced once its files finish
+    (not ProcessPoolExecutor's max_tasks_per_child, which deadlocks on Python 3.11–3.13, CPython
+    gh-115634). A worker that dies breaks the pool: it is rebuilt and the file retried, and a file
+    that kills workers `MAX_CRASHES_PER_FILE` times is recorded as failed, exactly like `docintel ingest`.
     """
+
+    TASKS_PER_WORKER = 50
 
     def __init__(self, engine: Engine, blob_root: str, workers: int) -> None:
         self.engine = engine
@@ -52,7 +60,14 @@ class LocalQueue:
         self.workers = workers
         self._lock = threading.Lock()
         self._executor: Executor | None = None
+        self._backlog: deque[Job] = deque()
+        self._in_flight = 0
+        self._submitted = 0  # to the current executor
         self._closed = False
+
+    @property
+    def slots(self) -> int:
+        return max(1, self.workers)
 
     def _new_executor(self) -> Executor:
         if self.workers <= 0:
@@ -63,31 +78,51 @@ class LocalQueue:
             mp_context=get_context("spawn"),  # no inherited DB connections or locks from the server
             initializer=_init_worker,
             initargs=(max(1, cores // self.workers),),
-            max_tasks_per_child=50,
         )
 
     def submit(self, jobs: list[Job]) -> None:
-        for job in jobs:
-            self._submit(job)
-
-    def _submit(self, job: Job) -> None:
         with self._lock:
-            if self._closed:
-                return  # shutting down: the file stays pending and is queued again at the next start
-            if self._executor is None:
-                self._executor = self._new_executor()
-            executor = self._executor
-            try:
-                future = executor.submit(process_stored, self.db_url, self.blob_root, job.sha256, job.path, job.item_id)
-            except (BrokenProcessPool, RuntimeError):
-                self._executor = self._new_executor()
-                future = self._executor.submit(
-                    process_stored, self.db_url, self.blob_root, job.sha256, job.path, job.item_id
-                )
-                executor = self._executor
-        future.add_done_callback(lambda f: self._finished(job, executor, f))
+            self._backlog.extend(jobs)
+        self._pump()
+
+    def _pump(self) -> None:
+        """Hand backlog files to the pool while a slot is free."""
+        started: list[tuple[Job, Executor, Future[object]]] = []
+        with self._lock:
+            while not self._closed and self._backlog and self._in_flight < self.slots:
+                if self._executor is not None and self._submitted >= self.slots * self.TASKS_PER_WORKER:
+                    if self._in_flight:
+                        break  # recycle once the current pool's files are done
+                    self._executor.shutdown(wait=False)
+                    self._executor = None
+                if self._executor is None:
+                    self._executor, self._submitted = self._new_executor(), 0
+                job = self._backlog.popleft()
+                try:
+                    future = self._executor.submit(
+                        process_stored, self.db_url, self.blob_root, job.sha256, job.path, job.item_id
+                    )
+                except (BrokenProcessPool, RuntimeError):
+                    self._backlog.appendleft(job)
+                    if self._submitted == 0:
+                        break  # a fresh pool refuses work too (interpreter shutting down)
+                    self._executor, self._submitted = None, 0
+                    continue
+                self._in_flight += 1
+                self._submitted += 1
+                started.append((job, self._executor, future))
+        for job, executor, future in started:
+            future.add_done_callback(lambda f, job=job, executor=executor: self._finished(job, executor, f))
 
     def _finished(self, job: Job, executor: Executor, future: Future[object]) -> None:
+        with self._lock:
+            self._in_flight -= 1
+        try:
+            self._record(job, executor, future)
+        finally:
+            self._pump()
+
+    def _record(self, job: Job, executor: Executor, future: Future[object]) -> None:
         try:
             future.result()
         except BrokenProcessPool:
@@ -96,7 +131,8 @@ class LocalQueue:
                     self._executor = None
             job.crashes += 1
             if job.crashes < MAX_CRASHES_PER_FILE:
-                self._submit(job)
+                with self._lock:
+                    self._backlog.appendleft(job)
                 return
             message = "the worker process died while processing this file (twice)"
             mark_failed(self.engine, job.sha256, "worker_crashed", message, job.item_id)
@@ -106,10 +142,19 @@ class LocalQueue:
             log.exception("processing %s failed", job.path)
             mark_failed(self.engine, job.sha256, "internal_error", f"{type(exc).__name__}: {exc}", job.item_id)
         finish_runs_done(self.engine, job.item_id)
+        self._verify(job)
+
+    def _verify(self, job: Job) -> None:
+        """Verify the job's case once its last file is in (a no-op while others are pending)."""
+        try:
+            verify_case_key(self.engine, job.case_key)
+        except Exception:  # the case is verified again when its next file finishes or at restart
+            log.exception("verifying case %s failed", job.case_key)
 
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            self._backlog.clear()  # still pending in the store: queued again at the next start
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)

@@ -59,7 +59,7 @@ def _case_findings() -> Any:
         Finding.id.label("finding_id"),
         Finding.severity.label("severity"),
         Finding.code.label("code"),
-    ).where(Finding.document_id.is_(None), Finding.case_id.is_not(None))
+    ).where(Finding.document_id.is_(None), Finding.case_id.is_not(None), Finding.superseded_at.is_(None))
     # UNION, not UNION ALL: a file at two paths of one case must not count its findings twice.
     return union(on_documents, on_case).subquery("case_findings")
 

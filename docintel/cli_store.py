@@ -56,12 +56,31 @@ def print_report(report: dict[str, Any], console: Console) -> None:
                 f["code"], Text(f["severity"], style=SEVERITY_STYLE.get(f["severity"], "")), str(f["count"])
             )
         console.print(findings)
+    if report.get("case_summaries"):
+        console.print(case_table(report["case_summaries"]))
     if report["errors_by_reason"]:
         errors = _table("errors by reason", "reason", "count")
         for reason, n in report["errors_by_reason"].items():
             errors.add_row(Text(reason, style="red"), str(n))
         console.print(errors)
     console.print(f"{report['new']} new, {report['unchanged']} unchanged, run {report['run_id']} {report['state']}")
+
+
+def case_table(summaries: list[dict[str, Any]]) -> Table:
+    table = _table("cases", "case", "docs", "findings", "case findings", "verified")
+    for row in summaries:
+        severities = Text()
+        for severity, n in row["findings_by_severity"].items():
+            severities.append(f"{severity} {n}  ", style=SEVERITY_STYLE.get(severity, ""))
+        codes = ", ".join(f"{code}×{n}" if n > 1 else code for code, n in row["case_findings"].items())
+        if row["verification_skipped"]:
+            verified = "not a dossier"
+        elif row["verified_in_this_run"]:
+            verified = "now"
+        else:
+            verified = "earlier" if row["verified_at"] else "pending"
+        table.add_row(row["case"], str(row["documents"]), severities, codes or "—", verified)
+    return table
 
 
 def ingest(

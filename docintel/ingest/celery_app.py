@@ -18,6 +18,7 @@ from docintel.store.blobs import BlobStore
 from docintel.store.db import get_engine, transaction
 from docintel.store.repository import case_id_for, record_source
 from docintel.store.settings import database_url
+from docintel.store.verification import verify_stored_case
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 QUEUE = "docintel"
@@ -50,4 +51,7 @@ def process_blob(sha256: str, path: str, case_key: str, item_id: int | None = No
         media_type = sniff.sniff_media_type(data)
         record_source(session, sha256=sha256, size=len(data), media_type=media_type, path=path, case_id=case_id)
     result = process_stored(url, str(blobs.root), sha256, path, item_id)
+    # The worker that finishes a case's last file verifies it (a no-op while files are pending or
+    # when nothing changed; the case row lock stops two workers from verifying it twice).
+    verify_stored_case(engine, case_id)
     return {"sha256": result.sha256, "pages": result.pages, "documents": result.documents, "saved": result.saved}

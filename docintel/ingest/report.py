@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from docintel.store.db import transaction
 from docintel.store.models import Case, Change, Document, Finding, IngestItem, ItemState, ProcessingRun, SourceFile
+from docintel.store.queries import SEVERITY_ORDER
+from docintel.store.verification import current_files
 
 
 def build_report(engine: Engine, run_id: int) -> dict[str, Any]:
@@ -24,7 +29,9 @@ def build_report(engine: Engine, run_id: int) -> dict[str, Any]:
         doc_ids = [d.id for d in documents]
         findings = (
             session.scalars(
-                select(Finding).where(Finding.document_id.in_(doc_ids) | Finding.case_id.in_(case_ids))
+                select(Finding).where(
+                    Finding.document_id.in_(doc_ids) | Finding.case_id.in_(case_ids), Finding.superseded_at.is_(None)
+                )
             ).all()
             if doc_ids or case_ids
             else []
@@ -58,6 +65,7 @@ def build_report(engine: Engine, run_id: int) -> dict[str, Any]:
             "pending": sum(i.state == ItemState.PENDING.value for i in items),
             "pages_processed": sum(i.pages for i in processed),
             "cases": sorted(c.key for c in cases),
+            "case_summaries": case_summaries(session, run, cases),
             "documents_by_type": dict(sorted(Counter(d.doc_type for d in documents).items())),
             "findings": [
                 {"code": code, "severity": severity, "count": n}
@@ -70,3 +78,48 @@ def build_report(engine: Engine, run_id: int) -> dict[str, Any]:
                 if i.error_reason is not None
             ],
         }
+
+
+def case_summaries(session: Session, run: ProcessingRun, cases: Sequence[Case]) -> list[dict[str, Any]]:
+    """Per case of the run: its current documents, open findings by severity, and its verification."""
+    summaries = []
+    for case in sorted(cases, key=lambda c: c.key):
+        files = current_files(session, case.id)
+        shas = [f.source.sha256 for f in files]
+        doc_ids = session.scalars(select(Document.id).where(Document.sha256.in_(shas))).all() if shas else []
+        severities = Counter(
+            session.scalars(
+                select(Finding.severity).where(
+                    Finding.document_id.in_(doc_ids)
+                    | (Finding.case_id == case.id) & Finding.document_id.is_(None) & Finding.superseded_at.is_(None)
+                )
+            ).all()
+        )
+        case_findings = Counter(
+            session.scalars(
+                select(Finding.code).where(
+                    Finding.case_id == case.id, Finding.document_id.is_(None), Finding.superseded_at.is_(None)
+                )
+            ).all()
+        )
+        verification = case.verification or {}
+        verified_now = case.verified_at is not None and _aware(case.verified_at) >= _aware(run.started_at)
+        summaries.append(
+            {
+                "case": case.key,
+                "files": len(files),
+                "documents": len(doc_ids),
+                "findings_by_severity": {s: severities[s] for s in SEVERITY_ORDER if severities[s]},
+                "case_findings": dict(sorted(case_findings.items())),
+                "verified_at": case.verified_at.isoformat() if case.verified_at else None,
+                "verified_in_this_run": verified_now,
+                "verification_skipped": verification.get("skipped"),
+                "rules_not_run": len(verification.get("not_run", [])),
+            }
+        )
+    return summaries
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes for timezone-aware columns; they were written in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

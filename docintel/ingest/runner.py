@@ -32,6 +32,8 @@ from docintel.store.blobs import BlobStore
 from docintel.store.db import transaction
 from docintel.store.models import Change, FileState, IngestItem, ItemState, ProcessingRun, RunState, SourceFile
 from docintel.store.repository import case_id_for, mark_failed, record_source
+from docintel.store.verification import verify_cases
+from docintel.verify import Settings
 
 MAX_CRASHES_PER_FILE = 2  # a file that kills its worker twice is recorded as failed, not retried forever
 
@@ -43,6 +45,7 @@ class IngestOptions:
     limits: ZipLimits = field(default_factory=ZipLimits)
     read_options: ReadOptions = field(default_factory=ReadOptions)
     max_tasks_per_child: int = 50  # recycle workers so a leaky reader cannot grow memory without bound
+    settings: Settings | None = None  # case-rule thresholds (None: defaults, or DOCINTEL_SETTINGS)
 
     def worker_count(self) -> int:
         return max(1, self.workers or os.cpu_count() or 1)
@@ -177,9 +180,20 @@ def ingest(
             jobs.append(job)
     progress.describe("processing")
     (dispatch or _local_dispatch(engine, blobs, options))(jobs, progress)
+    progress.describe("verifying cases")
+    verify_cases(engine, run_case_ids(engine, run_id), options.settings)
     finish_run(engine, run_id)
     progress.describe("done")
     return run_id
+
+
+def run_case_ids(engine: Engine, run_id: int) -> list[int]:
+    """Every case a run found files of: verification skips those whose inputs did not change."""
+    with transaction(engine) as session:
+        ids = session.scalars(
+            select(IngestItem.case_id).where(IngestItem.run_id == run_id, IngestItem.case_id.is_not(None)).distinct()
+        ).all()
+        return sorted(i for i in ids if i is not None)
 
 
 def finish_run(engine: Engine, run_id: int) -> None:
@@ -209,51 +223,62 @@ def _new_pool(options: IngestOptions) -> ProcessPoolExecutor:
     cores = os.cpu_count() or 1
     return ProcessPoolExecutor(
         max_workers=workers,
-        # spawn: a fresh interpreter holds no inherited DB connections or locks, and
-        # max_tasks_per_child is not allowed with fork.
-        mp_context=get_context("spawn"),
+        mp_context=get_context("spawn"),  # a fresh interpreter holds no inherited DB connections or locks
         initializer=_init_worker,
         initargs=(max(1, cores // workers),),
-        max_tasks_per_child=options.max_tasks_per_child,
     )
 
 
 def run_pool(
     jobs: list[Job], progress: IngestProgress, engine: Engine, db_url: str, blob_root: str, options: IngestOptions
 ) -> None:
-    """Process jobs on a local process pool; a crashed worker breaks the pool, which is rebuilt."""
+    """Process jobs on a local process pool; a crashed worker breaks the pool, which is rebuilt.
+
+    Workers are recycled by running at most `workers × max_tasks_per_child` files per pool, then
+    starting a fresh pool, rather than with ProcessPoolExecutor's own max_tasks_per_child: on Python
+    3.11–3.13 that deadlocks once a worker retires with tasks still queued (CPython gh-115634).
+    """
+    batch_size = options.worker_count() * max(1, options.max_tasks_per_child)
     remaining = list(jobs)
     while remaining:
-        pool = _new_pool(options)
-        retry: list[Job] = []
-        try:
-            futures: dict[Future[FileResult], Job] = {
-                pool.submit(process_stored, db_url, blob_root, j.sha256, j.path, j.item_id, options.read_options): j
-                for j in remaining
-            }
-            pending = set(futures)
-            while pending:
-                finished, pending = wait(pending, return_when="FIRST_COMPLETED")
-                for future in finished:
-                    job = futures[future]
-                    try:
-                        result = future.result()
-                    except BrokenProcessPool:
-                        job.crashes += 1
-                        if job.crashes >= MAX_CRASHES_PER_FILE:
-                            message = "the worker process died while processing this file (twice)"
-                            mark_failed(engine, job.sha256, "worker_crashed", message, job.item_id)
-                            progress.done(0, failed=True)
-                        else:
-                            retry.append(job)
-                    except Exception as exc:  # a bug outside the pipeline's own guard: record it, go on
-                        mark_failed(engine, job.sha256, "internal_error", f"{type(exc).__name__}: {exc}", job.item_id)
+        batch, remaining = remaining[:batch_size], remaining[batch_size:]
+        remaining = _run_batch(batch, progress, engine, db_url, blob_root, options) + remaining
+
+
+def _run_batch(
+    jobs: list[Job], progress: IngestProgress, engine: Engine, db_url: str, blob_root: str, options: IngestOptions
+) -> list[Job]:
+    """Run jobs on one fresh pool; returns those to retry after a worker crash broke the pool."""
+    pool = _new_pool(options)
+    retry: list[Job] = []
+    try:
+        futures: dict[Future[FileResult], Job] = {
+            pool.submit(process_stored, db_url, blob_root, j.sha256, j.path, j.item_id, options.read_options): j
+            for j in jobs
+        }
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when="FIRST_COMPLETED")
+            for future in finished:
+                job = futures[future]
+                try:
+                    result = future.result()
+                except BrokenProcessPool:
+                    job.crashes += 1
+                    if job.crashes >= MAX_CRASHES_PER_FILE:
+                        message = "the worker process died while processing this file (twice)"
+                        mark_failed(engine, job.sha256, "worker_crashed", message, job.item_id)
                         progress.done(0, failed=True)
                     else:
-                        progress.done(result.pages, failed=result.failed)
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-        remaining = retry
+                        retry.append(job)
+                except Exception as exc:  # a bug outside the pipeline's own guard: record it, go on
+                    mark_failed(engine, job.sha256, "internal_error", f"{type(exc).__name__}: {exc}", job.item_id)
+                    progress.done(0, failed=True)
+                else:
+                    progress.done(result.pages, failed=result.failed)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return retry
 
 
 def pending_states(engine: Engine, shas: set[str]) -> dict[str, SourceFile]:

@@ -4,10 +4,15 @@ Zip members are read in memory, never extracted to disk, under limits that stop 
 archive, bytes per member, total bytes per archive and compression ratio. Declared sizes are not trusted:
 a member is read in chunks and abandoned as soon as it passes a limit. Members with absolute paths, `..`
 components or symlink modes are refused. Every refusal becomes an entry with a specific reason.
+
+A folder may hold an `.docintelignore` file: one glob pattern a line (`#` comments), matched against
+the path relative to that folder and against the file name; a pattern ending in `/` names folders.
+It applies to everything below that folder on disk (archive contents too), never to `case.json`.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import os
 import stat
@@ -17,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 MANIFEST_NAME = "case.json"
+IGNORE_NAME = ".docintelignore"
 ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 << 20
 
@@ -74,13 +80,51 @@ def walk(root: Path, limits: ZipLimits | None = None, manifests: list[Manifest] 
     if root.is_file():
         yield from _walk_file(root, limits, manifests)
         return
+    rules: list[IgnoreRules] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        here = Path(dirpath)
+        rules = [r for r in rules if r.governs(here)]
+        if IGNORE_NAME in filenames:
+            rules.append(IgnoreRules.load(here))
+        dirnames[:] = sorted(
+            d for d in dirnames if not d.startswith(".") and not any(r.ignores(here / d, folder=True) for r in rules)
+        )
         # case.json first: it decides the case of every file below it.
         for name in sorted(filenames, key=lambda n: (n != MANIFEST_NAME, n)):
             if name.startswith("."):
                 continue
-            yield from _walk_file(Path(dirpath) / name, limits, manifests)
+            if name != MANIFEST_NAME and any(r.ignores(here / name, folder=False) for r in rules):
+                continue
+            yield from _walk_file(here / name, limits, manifests)
+
+
+@dataclass(frozen=True, slots=True)
+class IgnoreRules:
+    """The patterns of one `.docintelignore`, for the folder it sits in and everything below."""
+
+    folder: Path
+    patterns: tuple[str, ...]
+
+    @classmethod
+    def load(cls, folder: Path) -> IgnoreRules:
+        try:
+            lines = (folder / IGNORE_NAME).read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        return cls(folder, tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")))
+
+    def governs(self, path: Path) -> bool:
+        return path == self.folder or self.folder in path.parents
+
+    def ignores(self, path: Path, folder: bool) -> bool:
+        relative = path.relative_to(self.folder).as_posix()
+        for pattern in self.patterns:
+            if pattern.endswith("/"):
+                if folder and (fnmatch.fnmatch(relative, pattern[:-1]) or fnmatch.fnmatch(path.name, pattern[:-1])):
+                    return True
+            elif not folder and (fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(path.name, pattern)):
+                return True
+        return False
 
 
 def _walk_file(path: Path, limits: ZipLimits, manifests: list[Manifest]) -> Iterator[Entry]:

@@ -57,6 +57,11 @@ class Case(Base):
     # Cases ingested from the command line have neither, so only admins see them.
     branch: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     created_by: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    # Case verification (docintel.store.verification): a digest of the files and manifest it read, when,
+    # and what it used and could not run ({"borrower": …, "not_run": […]}).
+    verified_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    verification: Mapped[dict[str, Any] | None] = mapped_column(JsonType, nullable=True)
 
     paths: Mapped[list[SourcePath]] = relationship(back_populates="case")
 
@@ -119,6 +124,8 @@ class Document(Base):
     invoice_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     fields: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)  # plain values, as Document.values()
     items: Mapped[list[Any]] = mapped_column(JsonType, default=list)
+    # The goods lines with each cell's confidence and evidence (Document.items as JSON), for case rules.
+    items_detail: Mapped[list[Any] | None] = mapped_column(JsonType, nullable=True)
     errors: Mapped[list[Any]] = mapped_column(JsonType, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -159,6 +166,8 @@ class Finding(Base):
     threshold: Mapped[str | None] = mapped_column(String(200), nullable=True)
     evidence: Mapped[list[Any]] = mapped_column(JsonType, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Set when a re-verification of the case no longer produces this case finding (kept for its reviews).
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     document: Mapped[Document | None] = relationship(back_populates="findings")
 

@@ -37,7 +37,7 @@ def case_summaries(engine: Engine) -> list[dict[str, Any]]:
         severities_by_doc: dict[int, Counter[str]] = defaultdict(Counter)
         case_severities: dict[int, Counter[str]] = defaultdict(Counter)
         for doc_id, case_id, severity in session.execute(
-            select(Finding.document_id, Finding.case_id, Finding.severity)
+            select(Finding.document_id, Finding.case_id, Finding.severity).where(Finding.superseded_at.is_(None))
         ).all():
             if doc_id is not None:
                 severities_by_doc[doc_id][severity] += 1
@@ -140,7 +140,11 @@ def findings_in(
         .join(SourcePath, SourcePath.sha256 == Document.sha256)
         .join(Case, Case.id == SourcePath.case_id)
     )
-    case_query = select(Finding, Case).join(Case, Case.id == Finding.case_id).where(Finding.document_id.is_(None))
+    case_query = (
+        select(Finding, Case)
+        .join(Case, Case.id == Finding.case_id)
+        .where(Finding.document_id.is_(None), Finding.superseded_at.is_(None))
+    )
     for column, wanted in ((Finding.code, codes), (Finding.severity, severities)):
         if wanted:
             doc_query, case_query = doc_query.where(column.in_(wanted)), case_query.where(column.in_(wanted))

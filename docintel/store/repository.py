@@ -115,6 +115,7 @@ def _document_row(sha256: str, doc: model.Document) -> Document:
         invoice_key=invoice_key(values),
         fields=values,
         items=items,
+        items_detail=[{k: v.model_dump(mode="json") for k, v in item.items()} for item in doc.items],
         errors=[e.model_dump(mode="json") for e in doc.errors],
         created_at=_now(),
         field_rows=[
