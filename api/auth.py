@@ -67,6 +67,17 @@ def create_user(engine: Engine, name: str, role: Role, branch: str | None = None
     return token
 
 
+def issue_token(engine: Engine, name: str) -> str:
+    """A new token for an existing user; the old one stops working. Raises UserError for an unknown name."""
+    token = secrets.token_urlsafe(32)
+    with transaction(engine) as session:
+        user = session.scalars(select(User).where(User.name == name.strip())).first()
+        if user is None:
+            raise UserError(f"no user named {name!r}")
+        user.token_hash = hash_token(token)
+    return token
+
+
 def authenticate(engine: Engine, token: str) -> Principal | None:
     digest = hash_token(token)
     with transaction(engine) as session:

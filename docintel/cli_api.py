@@ -41,6 +41,21 @@ def users_add(
     typer.echo(token)
 
 
+@users_app.command("token")
+def users_token(name: Annotated[str, typer.Argument(help="An existing user's name.")]) -> None:
+    """Issue a new token for a user (the old one stops working); printed once, on the last line."""
+    from api.auth import UserError, issue_token
+    from docintel.store.db import get_engine
+
+    try:
+        token = issue_token(get_engine(), name)
+    except UserError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    typer.echo(f"new token for {name!r} (shown once; the previous token no longer works):")
+    typer.echo(token)
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
