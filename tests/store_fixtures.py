@@ -62,7 +62,11 @@ def pg_database() -> Iterator[str]:
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'docintel.db'}"
-    url: str = request.getfixturevalue("pg_database")
+    return empty_postgres(request.getfixturevalue("pg_database"))
+
+
+def empty_postgres(url: str) -> str:
+    """Empty every table of the session's PostgreSQL database (TRUNCATE is allowed on append-only tables)."""
     engine = get_engine(url)
     tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with engine.begin() as connection:
