@@ -93,6 +93,12 @@ def ingest(
     celery: Annotated[
         bool, typer.Option("--celery", help="Enqueue on Celery workers instead of a local pool.")
     ] = False,
+    branch: Annotated[
+        str | None, typer.Option(help="File new cases under this branch (its officers see them; admins see all).")
+    ] = None,
+    settings_file: Annotated[
+        Path | None, typer.Option("--settings", help="TOML overriding the case-verification thresholds.")
+    ] = None,
 ) -> None:
     """Store, read, extract and check every file under ARCHIVE; unchanged files are not redone."""
     from docintel.ingest.progress import IngestProgress
@@ -104,7 +110,13 @@ def ingest(
         raise typer.BadParameter(f"no such file or directory: {archive}", param_hint="ARCHIVE")
     if workers is not None and workers < 1:
         raise typer.BadParameter("must be at least 1", param_hint="--workers")
-    options = IngestOptions(workers=workers, case_pattern=case_pattern)
+    from docintel.verify import SettingsError, load_settings
+
+    try:
+        settings = load_settings(settings_file)
+    except SettingsError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--settings") from exc
+    options = IngestOptions(workers=workers, case_pattern=case_pattern, settings=settings, branch=branch)
     try:
         from docintel.ingest.cases import CaseAssigner
 

@@ -10,9 +10,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.console import Console
 from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from docintel.cli import app
 from docintel.ingest.progress import IngestProgress
 from docintel.ingest.report import build_report
 from docintel.ingest.runner import IngestOptions, ingest
@@ -184,3 +187,23 @@ def test_worker_recycling_does_not_hang(tmp_path: Path) -> None:
     worker.join(timeout=300)
     assert not worker.is_alive(), "ingest hung when recycling workers"
     assert (outcome["report"]["processed"], outcome["report"]["pending"]) == (3, 0)
+
+
+def test_cli_ingest_files_new_cases_under_a_branch_with_given_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCINTEL_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DOCINTEL_DATABASE_URL", raising=False)
+    archive = _archive(tmp_path, ("10_duplicate_source",))
+    runner = CliRunner()
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[amounts]\nrelative_tolerance = 'lots'\n", encoding="utf-8")
+    refused = runner.invoke(app, ["ingest", str(archive), "--settings", str(bad)])
+    assert refused.exit_code == 2 and "--settings" in refused.output
+
+    done = runner.invoke(app, ["ingest", str(archive), "--workers", "1", "--branch", "北京分行", "--json"])
+    assert done.exit_code == 0, done.output
+    report = json.loads(done.output)
+    assert report["cases"] == ["LN20240010"] and report["case_summaries"][0]["verified_in_this_run"]
+    with transaction(get_engine()) as session:
+        assert session.scalars(select(Case.branch)).all() == ["北京分行"]

@@ -46,6 +46,7 @@ class IngestOptions:
     read_options: ReadOptions = field(default_factory=ReadOptions)
     max_tasks_per_child: int = 50  # recycle workers so a leaky reader cannot grow memory without bound
     settings: Settings | None = None  # case-rule thresholds (None: defaults, or DOCINTEL_SETTINGS)
+    branch: str | None = None  # files new cases under this branch, whose officers then see them
 
     def worker_count(self) -> int:
         return max(1, self.workers or os.cpu_count() or 1)
@@ -100,7 +101,13 @@ def _record_rejected(engine: Engine, run_id: int, entry: Entry) -> None:
 
 
 def plan_entry(
-    engine: Engine, blobs: BlobStore, run_id: int, entry: Entry, assigner: CaseAssigner, queued: set[str]
+    engine: Engine,
+    blobs: BlobStore,
+    run_id: int,
+    entry: Entry,
+    assigner: CaseAssigner,
+    queued: set[str],
+    branch: str | None = None,
 ) -> Job | None:
     """Store one found file and record it; return the job to process it, or None if nothing is left to do."""
     assert entry.load is not None
@@ -113,7 +120,7 @@ def plan_entry(
     sha256 = blobs.put(data)  # the original is safe before anything else happens to it
     case = assigner.assign(entry)
     with transaction(engine) as session:
-        case_id = case_id_for(session, case.key, case.manifest)
+        case_id = case_id_for(session, case.key, case.manifest, branch)
         recorded = record_source(
             session,
             sha256=sha256,
@@ -161,7 +168,8 @@ def ingest(
     dispatch: Dispatch | None = None,
 ) -> int:
     """Ingest everything under `root`; returns the run id (see `report.build_report`)."""
-    run_id = start_run(engine, root, {"workers": options.worker_count(), "case_pattern": options.case_pattern})
+    run_options = {"workers": options.worker_count(), "case_pattern": options.case_pattern, "branch": options.branch}
+    run_id = start_run(engine, root, run_options)
     manifests: list[Manifest] = []
     assigner = CaseAssigner(root, options.case_pattern, manifests)
     queued: set[str] = set()
@@ -172,7 +180,7 @@ def ingest(
             _record_rejected(engine, run_id, entry)
             progress.error()
             continue
-        job = plan_entry(engine, blobs, run_id, entry, assigner, queued)
+        job = plan_entry(engine, blobs, run_id, entry, assigner, queued, options.branch)
         if job is None and entry.rejected:
             progress.error()
         progress.found(job is not None)

@@ -40,11 +40,14 @@ def insert_ignore(session: Session, entity: type[Any], values: dict[str, Any], c
     session.execute(insert(entity).values(**values).on_conflict_do_nothing(index_elements=conflict))
 
 
-def case_id_for(session: Session, key: str, manifest: dict[str, Any] | None = None) -> int:
-    insert_ignore(session, Case, {"key": key, "manifest": manifest, "created_at": _now()}, ["key"])
+def case_id_for(session: Session, key: str, manifest: dict[str, Any] | None = None, branch: str | None = None) -> int:
+    values = {"key": key, "manifest": manifest, "created_at": _now(), "branch": branch}
+    insert_ignore(session, Case, values, ["key"])
     case = session.scalars(select(Case).where(Case.key == key)).one()
     if manifest is not None and case.manifest != manifest:
         case.manifest = manifest  # an edited case.json replaces the stored one
+    if branch and case.branch is None:
+        case.branch = branch  # filed under a branch by a later run; never moved between branches
     return case.id
 
 
