@@ -6,10 +6,12 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 
 from api import masking
@@ -17,6 +19,7 @@ from api.context import AppContext
 from api.processing import unfinished_api_jobs
 from api.routes import audit, cases, documents, findings, health, progress
 from api.settings import ApiSettings
+from api.web import routes as web_routes
 from docintel.store.blobs import BlobStore
 from docintel.store.db import get_engine
 from docintel.store.verification import stale_case_ids, verify_cases
@@ -62,6 +65,13 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     masking.install()
     for module in (health, cases, documents, progress, findings, audit):
         app.include_router(module.router)
+    app.include_router(web_routes.router)
+    app.mount("/app/static", StaticFiles(directory=Path(web_routes.__file__).parent / "static"), name="static")
+    app.add_exception_handler(web_routes.LoginRequired, web_routes.login_redirect)  # type: ignore[arg-type]
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/app/cases")
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> JSONResponse:

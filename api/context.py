@@ -27,6 +27,7 @@ class AppContext:
     _queue: WorkQueue | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     seen_users: set[str] = field(default_factory=set)  # who has logged in to this process (audit)
+    _web_secret: bytes | None = None
 
     @property
     def queue(self) -> WorkQueue:
@@ -38,6 +39,16 @@ class AppContext:
                 else:
                     self._queue = LocalQueue(self.engine, str(self.blobs.root), self.settings.workers)
             return self._queue
+
+    @property
+    def web_secret(self) -> bytes:
+        """The key that signs officer-app session cookies (see api/web/session.py)."""
+        with self._lock:
+            if self._web_secret is None:
+                from api.web.session import load_secret
+
+                self._web_secret = load_secret(self.settings.home)
+            return self._web_secret
 
     def close(self) -> None:
         with self._lock:

@@ -12,6 +12,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from docintel import sniff
 from docintel.store.blobs import BlobStore
@@ -25,17 +26,40 @@ class PageNotFound(Exception):
     """The file has no such page."""
 
 
-def page_png(blobs: BlobStore, cache: Path, sha256: str, media_type: str, page: int, dpi: int) -> Path:
-    """Path of the cached PNG of `page` (1-based) of blob `sha256`, rendering it first if needed."""
-    target = cache / sha256[:2] / f"{sha256}-p{page}-{dpi}.png"
+def upright_transform(pages_meta: list[dict[str, Any]] | None, page: int) -> tuple[int, float]:
+    """(rotation, skew) the reader applied to an OCR'd page before reading it; (0, 0) otherwise."""
+    geometry = next((p for p in pages_meta or [] if p.get("number") == page), {})
+    if geometry.get("text_source") != "ocr":
+        return 0, 0.0
+    return int(geometry.get("rotation") or 0), float(geometry.get("skew") or 0.0)
+
+
+def page_png(
+    blobs: BlobStore,
+    cache: Path,
+    sha256: str,
+    media_type: str,
+    page: int,
+    dpi: int,
+    rotation: int = 0,
+    skew: float = 0.0,
+) -> Path:
+    """Path of the cached PNG of `page` (1-based) of blob `sha256`, rendering it first if needed.
+
+    `rotation` (clockwise degrees) and `skew` are what the reader applied to make a scanned page upright
+    before OCR: applying them again gives the image its evidence boxes were measured on.
+    """
+    turned = f"-r{rotation}s{skew:g}" if rotation or skew else ""
+    target = cache / sha256[:2] / f"{sha256}-p{page}-{dpi}{turned}.png"
     if target.is_file():
         return target
     if media_type == sniff.PDF:
-        png = _render_pdf(blobs.get(sha256), page, dpi)
+        image = _render_pdf(blobs.get(sha256), page, dpi)
     elif media_type in sniff.IMAGE_TYPES:
-        png = _render_image(blobs.get(sha256), page)
+        image = _render_image(blobs.get(sha256), page)
     else:
         raise PageNotRenderable(f"no page images for {media_type}")
+    png = _png(_upright(image, rotation, skew))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
@@ -48,7 +72,7 @@ def page_png(blobs: BlobStore, cache: Path, sha256: str, media_type: str, page: 
     return target
 
 
-def _render_pdf(data: bytes, page: int, dpi: int) -> bytes:
+def _render_pdf(data: bytes, page: int, dpi: int) -> Any:
     import pypdfium2 as pdfium
 
     try:
@@ -58,13 +82,12 @@ def _render_pdf(data: bytes, page: int, dpi: int) -> bytes:
     try:
         if not 1 <= page <= len(pdf):
             raise PageNotFound(f"page {page} of {len(pdf)}")
-        image = pdf[page - 1].render(scale=dpi / 72).to_pil()
-        return _png(image)
+        return pdf[page - 1].render(scale=dpi / 72).to_pil().convert("RGB")
     finally:
         pdf.close()
 
 
-def _render_image(data: bytes, page: int) -> bytes:
+def _render_image(data: bytes, page: int) -> Any:
     from PIL import Image, ImageOps
 
     with Image.open(io.BytesIO(data)) as image:
@@ -72,7 +95,21 @@ def _render_image(data: bytes, page: int) -> bytes:
         if not 1 <= page <= frames:
             raise PageNotFound(f"page {page} of {frames}")
         image.seek(page - 1)
-        return _png(ImageOps.exif_transpose(image).convert("RGB"))
+        return ImageOps.exif_transpose(image).convert("RGB")
+
+
+def _upright(image: Any, rotation: int, skew: float) -> Any:
+    if not rotation and not skew:
+        return image
+    import numpy as np
+    from PIL import Image
+
+    from docintel.readers.image import rotate_right_angle, rotate_small
+
+    rgb = rotate_right_angle(np.asarray(image), rotation)
+    if skew:
+        rgb = rotate_small(rgb, skew)
+    return Image.fromarray(rgb)
 
 
 def _png(image: object) -> bytes:

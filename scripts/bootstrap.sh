@@ -24,3 +24,11 @@ if [ ! -f "$font" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; th
     || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1)) \
     || echo "warning: could not install fonts-wqy-microhei; sample generation tests will be skipped" >&2
 fi
+
+# The officer app's browser tests drive Debian's chromium through Playwright (never a downloaded
+# browser: `playwright install` needs the internet). Only for set-ups that include the test tools.
+if [[ ",$EXTRAS," == *",dev,"* ]] && [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+  (apt-get install -y -q chromium >/dev/null 2>&1 \
+    || (apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1)) \
+    || echo "warning: could not install chromium; the browser tests will be skipped" >&2
+fi

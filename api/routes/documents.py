@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
@@ -93,14 +95,14 @@ def get_document(document_id: Id, user: User, ctx: Ctx) -> DocumentDetail:
     return detail
 
 
-def _source_of(ctx: Ctx, user: User, document_id: int) -> tuple[SourceFile, list[int]]:
+def _source_of(ctx: Ctx, user: User, document_id: int) -> tuple[SourceFile, list[int], list[Any] | None]:
     with transaction(ctx.engine) as session:
         doc = views.visible_document(session, user, document_id)
         if doc is None:
             raise not_found("document")
         source = session.get(SourceFile, doc.sha256)
         assert source is not None
-        return source, list(doc.page_numbers)
+        return source, list(doc.page_numbers), doc.pages_meta
 
 
 @router.get(
@@ -110,12 +112,21 @@ def _source_of(ctx: Ctx, user: User, document_id: int) -> tuple[SourceFile, list
     summary="A page of the document as PNG (PDF at 100 dpi: box px = pt × 100/72; images at their own size)",
 )
 def page_image(document_id: Id, page: Id, user: User, ctx: Ctx) -> Response:
-    source, page_numbers = _source_of(ctx, user, document_id)
+    source, page_numbers, pages_meta = _source_of(ctx, user, document_id)
     if page_numbers and page not in page_numbers:
         raise not_found(f"page {page} of this document (its pages: {page_numbers})")
     try:
+        # Scans are served upright and deskewed, as read: the evidence boxes are measured on that image.
+        rotation, skew = pages.upright_transform(pages_meta, page)
         path = pages.page_png(
-            ctx.blobs, ctx.settings.page_cache, source.sha256, source.media_type, page, ctx.settings.page_dpi
+            ctx.blobs,
+            ctx.settings.page_cache,
+            source.sha256,
+            source.media_type,
+            page,
+            ctx.settings.page_dpi,
+            rotation,
+            skew,
         )
     except pages.PageNotFound as exc:
         raise not_found(str(exc)) from exc
@@ -132,7 +143,7 @@ def page_image(document_id: Id, page: Id, user: User, ctx: Ctx) -> Response:
     summary="The original file exactly as uploaded (media type sniffed at upload)",
 )
 def original(document_id: Id, user: User, ctx: Ctx) -> Response:
-    source, _ = _source_of(ctx, user, document_id)
+    source, _, _ = _source_of(ctx, user, document_id)
     return FileResponse(
         ctx.blobs.path(source.sha256),
         media_type=source.media_type,

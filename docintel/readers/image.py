@@ -111,9 +111,9 @@ def make_upright(rgb: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, int, f
         small = np.ascontiguousarray(np.rot90(small, k=2))
         polygons = engine.detect(small)
     skew = _skew_degrees(polygons)
-    out = _rotate_right_angle(rgb, rotation)
+    out = rotate_right_angle(rgb, rotation)
     if abs(skew) >= _MIN_SKEW_DEG:
-        out = _rotate_small(out, skew)
+        out = rotate_small(out, skew)
     else:
         skew = 0.0
     log.debug("upright: rotation=%s skew=%.2f (factor %.2f)", rotation, skew, factor)
@@ -165,13 +165,13 @@ def _skew_degrees(polygons: list[np.ndarray]) -> float:
     return angle if abs(angle) <= _MAX_SKEW_DEG else 0.0
 
 
-def _rotate_right_angle(rgb: np.ndarray, clockwise: int) -> np.ndarray:
+def rotate_right_angle(rgb: np.ndarray, clockwise: int) -> np.ndarray:
     if clockwise == 0:
         return rgb
     return np.ascontiguousarray(np.rot90(rgb, k=-(clockwise // 90)))
 
 
-def _rotate_small(rgb: np.ndarray, degrees: float) -> np.ndarray:
+def rotate_small(rgb: np.ndarray, degrees: float) -> np.ndarray:
     """Rotate by `degrees` (positive: the text sloped down to the right), growing the canvas, white fill."""
     h, w = rgb.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)

@@ -126,6 +126,9 @@ class Document(Base):
     items: Mapped[list[Any]] = mapped_column(JsonType, default=list)
     # The goods lines with each cell's confidence and evidence (Document.items as JSON), for case rules.
     items_detail: Mapped[list[Any] | None] = mapped_column(JsonType, nullable=True)
+    # Each page as read: number, width, height, unit, rotation, skew, text_source (evidence boxes are in
+    # these coordinates; the officer app renders pages the same way to draw them).
+    pages_meta: Mapped[list[Any] | None] = mapped_column(JsonType, nullable=True)
     errors: Mapped[list[Any]] = mapped_column(JsonType, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

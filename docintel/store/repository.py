@@ -119,6 +119,18 @@ def _document_row(sha256: str, doc: model.Document) -> Document:
         fields=values,
         items=items,
         items_detail=[{k: v.model_dump(mode="json") for k, v in item.items()} for item in doc.items],
+        pages_meta=[
+            {
+                "number": p.number,
+                "width": p.width,
+                "height": p.height,
+                "unit": p.unit,
+                "rotation": p.rotation,
+                "skew": p.skew,
+                "text_source": p.text_source.value if p.text_source else None,
+            }
+            for p in doc.pages
+        ],
         errors=[e.model_dump(mode="json") for e in doc.errors],
         created_at=_now(),
         field_rows=[
