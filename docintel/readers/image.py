@@ -1,7 +1,8 @@
 """Scans and photos: load (EXIF orientation, multi-page TIFF), make upright, deskew, OCR.
 
 Orientation is fixed once per page here (90/270 from the shape of detected text lines, 180 from the
-angle classifier's vote over the widest lines), so the OCR engine can skip its per-line classifier.
+angle classifier's vote over the widest lines), so the OCR engine can skip its per-line classifier, and
+the lines detected for that are the lines recognised: a page is detected once.
 """
 
 from __future__ import annotations
@@ -18,11 +19,10 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from docintel.errors import DocumentTooLargeError, UnreadableDocumentError
 from docintel.model import Box, Document, Origin, Page, TextSpan
 from docintel.readers import ReadOptions
-from models.ocr import OcrEngine, get_engine
+from models.ocr import OcrEngine, OcrLine, get_engine
 
 log = logging.getLogger(__name__)
 
-_ANALYSIS_MAX_SIDE = 1280  # orientation/skew are judged on a downscaled copy: cheap and just as sure
 _MAX_SKEW_DEG = 8.0
 _MIN_SKEW_DEG = 0.3
 
@@ -31,7 +31,7 @@ def read(data: bytes, doc: Document, options: ReadOptions) -> None:
     engine = get_engine(options.ocr_engine)
     for number, rgb in enumerate(load_images(data, options), start=1):
         started = time.perf_counter()
-        upright, rotation, skew = make_upright(rgb, engine)
+        upright, rotation, skew, lines = read_upright(rgb, engine)
         h, w = upright.shape[:2]
         page = Page(
             number=number,
@@ -43,7 +43,7 @@ def read(data: bytes, doc: Document, options: ReadOptions) -> None:
             text_source=Origin.OCR,
             image=upright,
         )
-        page.spans = ocr_spans(upright, number, engine)
+        page.spans = line_spans(lines, number)
         doc.pages.append(page)
         doc.timings[f"ocr_page_{number}"] = round(time.perf_counter() - started, 3)
         if number >= options.max_pages:
@@ -81,8 +81,7 @@ def load_images(data: bytes, options: ReadOptions) -> list[np.ndarray]:
     return frames
 
 
-def ocr_spans(rgb: np.ndarray, page_number: int, engine: OcrEngine, scale: float = 1.0) -> list[TextSpan]:
-    """OCR an upright image; boxes are multiplied by `scale` into page coordinates."""
+def line_spans(lines: list[OcrLine], page_number: int, scale: float = 1.0) -> list[TextSpan]:
     return [
         TextSpan(
             text=line.text,
@@ -91,41 +90,39 @@ def ocr_spans(rgb: np.ndarray, page_number: int, engine: OcrEngine, scale: float
             confidence=round(line.score, 4),
             origin=Origin.OCR,
         )
-        for line in engine.read(rgb)
+        for line in lines
         if line.text.strip()
     ]
 
 
-def make_upright(rgb: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, int, float]:
-    """Return the image turned upright and deskewed, the clockwise rotation applied and the skew removed."""
-    small, factor = _downscale(rgb, _ANALYSIS_MAX_SIDE)
-    polygons = engine.detect(small)
-    rotation = 0
+def read_upright(rgb: np.ndarray, engine: OcrEngine) -> tuple[np.ndarray, int, float, list[OcrLine]]:
+    """Detect text lines once, turn the page upright and deskew it, then recognise the lines.
+
+    Returns the upright image, the clockwise rotation and the skew removed, and the lines in upright
+    coordinates. The detected quads are carried through a 180° turn and the deskew by the same
+    transforms as the image, so detection runs once; a page lying on its side (90/270°) is detected
+    again after turning, as the detector finds upright lines better.
+    """
+    polygons = engine.detect(rgb)
+    image, rotation = rgb, 0
     if _mostly_tall(polygons):
-        small = np.ascontiguousarray(np.rot90(small, k=-1))  # 90° clockwise
-        rotation = 90
-        polygons = engine.detect(small)
-    upright_votes, flipped_votes = engine.upside_down_votes(small, _widest(polygons, 24))
+        image, rotation = rotate_right_angle(rgb, 90), 90
+        polygons = engine.detect(image)
+    upright_votes, flipped_votes = engine.upside_down_votes(image, _widest(polygons, 24))
     if flipped_votes > upright_votes:
-        rotation = (rotation + 180) % 360
-        small = np.ascontiguousarray(np.rot90(small, k=2))
-        polygons = engine.detect(small)
+        h, w = image.shape[:2]
+        image, rotation = rotate_right_angle(image, 180), (rotation + 180) % 360
+        # (x, y) → (w-1-x, h-1-y); the quad's first point must stay the text's top-left corner.
+        polygons = [np.stack([w - 1 - p[:, 0], h - 1 - p[:, 1]], axis=1)[[2, 3, 0, 1]] for p in polygons]
     skew = _skew_degrees(polygons)
-    out = rotate_right_angle(rgb, rotation)
     if abs(skew) >= _MIN_SKEW_DEG:
-        out = rotate_small(out, skew)
+        matrix, size = small_rotation(image.shape[1], image.shape[0], skew)
+        image = cv2.warpAffine(image, matrix, size, flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+        polygons = [cv2.transform(p.reshape(-1, 1, 2).astype(np.float64), matrix).reshape(-1, 2) for p in polygons]
     else:
         skew = 0.0
-    log.debug("upright: rotation=%s skew=%.2f (factor %.2f)", rotation, skew, factor)
-    return out, rotation, round(skew, 2)
-
-
-def _downscale(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
-    h, w = rgb.shape[:2]
-    factor = min(1.0, max_side / max(h, w))
-    if factor == 1.0:
-        return rgb, 1.0
-    return cv2.resize(rgb, (int(w * factor), int(h * factor)), interpolation=cv2.INTER_AREA), factor
+    log.debug("upright: rotation=%s skew=%.2f, %d lines", rotation, skew, len(polygons))
+    return image, rotation, round(skew, 2), engine.recognize(image, polygons)
 
 
 def _edges(polygon: np.ndarray) -> tuple[float, float]:
@@ -171,12 +168,18 @@ def rotate_right_angle(rgb: np.ndarray, clockwise: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(rgb, k=-(clockwise // 90)))
 
 
-def rotate_small(rgb: np.ndarray, degrees: float) -> np.ndarray:
-    """Rotate by `degrees` (positive: the text sloped down to the right), growing the canvas, white fill."""
-    h, w = rgb.shape[:2]
+def small_rotation(w: int, h: int, degrees: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The affine matrix that rotates a w×h image by `degrees` about its centre onto a grown canvas."""
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
     cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
     new_w, new_h = int(h * sin + w * cos), int(h * cos + w * sin)
     matrix[0, 2] += new_w / 2 - w / 2
     matrix[1, 2] += new_h / 2 - h / 2
-    return cv2.warpAffine(rgb, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))
+    return matrix, (new_w, new_h)
+
+
+def rotate_small(rgb: np.ndarray, degrees: float) -> np.ndarray:
+    """Rotate by `degrees` (positive: the text sloped down to the right), growing the canvas, white fill."""
+    h, w = rgb.shape[:2]
+    matrix, size = small_rotation(w, h, degrees)
+    return cv2.warpAffine(rgb, matrix, size, flags=cv2.INTER_LINEAR, borderValue=(255, 255, 255))

@@ -99,13 +99,13 @@ def _read_page(plumber_page: pdfplumber.page.Page, renderer: _Renderer, options:
             page.dpi = _QR_RENDER_DPI
         return page
     # No usable text layer: a scanned page inside a PDF.
-    from docintel.readers.image import make_upright, ocr_spans
+    from docintel.readers.image import line_spans, read_upright
     from models.ocr import get_engine
 
     started = time.perf_counter()
     engine = get_engine(options.ocr_engine)
     rgb = renderer.render(number - 1, options.render_dpi)
-    upright, rotation, skew = make_upright(rgb, engine)
+    upright, rotation, skew, lines = read_upright(rgb, engine)
     if rotation in (90, 270):
         page.width, page.height = page.height, page.width
     page.rotation = (page.rotation + rotation) % 360
@@ -113,7 +113,7 @@ def _read_page(plumber_page: pdfplumber.page.Page, renderer: _Renderer, options:
     page.dpi = options.render_dpi
     page.image = upright
     page.text_source = Origin.OCR
-    page.spans = ocr_spans(upright, number, engine, scale=72 / options.render_dpi)
+    page.spans = line_spans(lines, number, scale=72 / options.render_dpi)
     log.debug("page %s OCR'd in %.2fs", number, time.perf_counter() - started)
     return page
 

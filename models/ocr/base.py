@@ -31,6 +31,11 @@ class OcrEngine(ABC):
     def detect(self, image: np.ndarray) -> list[np.ndarray]:
         """Text-line polygons only (cheap; used to judge orientation and skew)."""
 
+    def recognize(self, image: np.ndarray, polygons: list[np.ndarray]) -> list[OcrLine]:
+        """Recognise the text lines at `polygons` (from `detect` on this very image). Engines that cannot
+        take given boxes detect again; the default engine reuses them, so a page is detected once."""
+        return self.read(image)
+
     @abstractmethod
     def upside_down_votes(self, image: np.ndarray, polygons: list[np.ndarray]) -> tuple[int, int]:
         """Classify line crops as upright or turned 180°; returns (upright, flipped) counts."""
