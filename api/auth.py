@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Engine, false, select, true
@@ -75,13 +77,37 @@ def issue_token(engine: Engine, name: str) -> str:
         if user is None:
             raise UserError(f"no user named {name!r}")
         user.token_hash = hash_token(token)
+    forget_tokens()  # the old token must stop working in this process now
     return token
+
+
+# Who a token belongs to, remembered briefly: every API request authenticates, and on SQLite each
+# lookup is a transaction that queues with the writers. A token revoked from another process (the
+# `docintel users token` command) stops working within TOKEN_CACHE_SECONDS; in this process at once.
+TOKEN_CACHE_SECONDS = 30.0
+_token_cache: dict[str, tuple[Principal, float]] = {}
+_token_cache_lock = threading.Lock()
+
+
+def forget_tokens() -> None:
+    with _token_cache_lock:
+        _token_cache.clear()
 
 
 def authenticate(engine: Engine, token: str) -> Principal | None:
     digest = hash_token(token)
+    now = time.monotonic()
+    with _token_cache_lock:
+        cached = _token_cache.get(digest)
+    if cached is not None and cached[1] > now:
+        return cached[0]
     with transaction(engine) as session:
         user = session.scalars(select(User).where(User.token_hash == digest)).first()
     if user is None or not hmac.compare_digest(user.token_hash, digest):
         return None
-    return Principal(name=user.name, role=Role(user.role), branch=user.branch)
+    principal = Principal(name=user.name, role=Role(user.role), branch=user.branch)
+    with _token_cache_lock:
+        if len(_token_cache) > 10_000:  # bounded: tokens are few, but a flood of them must not grow it
+            _token_cache.clear()
+        _token_cache[digest] = (principal, now + TOKEN_CACHE_SECONDS)
+    return principal

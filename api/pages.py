@@ -12,10 +12,14 @@ import io
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from docintel import sniff
 from docintel.store.blobs import BlobStore
+from docintel.store.models import SourceFile
+
+if TYPE_CHECKING:
+    from api.settings import ApiSettings
 
 
 class PageNotRenderable(Exception):
@@ -32,6 +36,15 @@ def upright_transform(pages_meta: list[dict[str, Any]] | None, page: int) -> tup
     if geometry.get("text_source") != "ocr":
         return 0, 0.0
     return int(geometry.get("rotation") or 0), float(geometry.get("skew") or 0.0)
+
+
+def page_as_read(blobs: BlobStore, settings: ApiSettings, source: SourceFile, pages_meta: Any, page: int) -> Path:
+    """The PNG of a stored document's page as it was read: a scan upright and deskewed, as OCR saw it,
+    so its evidence boxes fall on the right words."""
+    rotation, skew = upright_transform(pages_meta, page)
+    return page_png(
+        blobs, settings.page_cache, source.sha256, source.media_type, page, settings.page_dpi, rotation, skew
+    )
 
 
 def page_png(

@@ -17,13 +17,13 @@ from docintel.store.db import get_engine, transaction
 from docintel.store.migrate import current_revision, head_revision
 from docintel.store.models import Case, Document, Field, FileState, Finding, SourceFile, SourcePath
 from docintel.store.repository import (
-    KnownInvoices,
     case_id_for,
+    finding_row,
     invoice_key,
     record_source,
-    save_case_findings,
     save_processed,
 )
+from docintel.store.verification import StoreKnownInvoices
 from tests.store_fixtures import digital_pdfs
 
 
@@ -127,13 +127,14 @@ def test_invoice_keys_and_sightings_across_cases(db_url: str, tmp_path: Path) ->
     save_processed(engine, sha256, documents)
     key = invoice_key(documents[0].values())
     assert key is not None
-    known = KnownInvoices(engine)
-    sightings = known.sightings(key)
-    assert [(s.case_key, s.path) for s in sightings] == [
-        ("case-a", "/case-a/invoice.pdf"),
-        ("case-b", "/case-b/copy.pdf"),
-    ]
-    assert key in known and "00000000000000000000" not in known
+    with transaction(engine) as session:
+        cases = {c.key: c for c in session.scalars(select(Case))}
+        paths = {p.path: p.id for p in session.scalars(select(SourcePath))}
+        # case-b submitted the invoice after case-a: it sees case-a's copy; case-a sees nothing earlier.
+        later = StoreKnownInvoices(session, cases["case-b"], {key: paths["/case-b/copy.pdf"]})
+        assert [(s.case_id, s.document) for s in later.lookup(key)] == [("case-a", "/case-a/invoice.pdf")]
+        earlier = StoreKnownInvoices(session, cases["case-a"], {key: paths["/case-a/invoice.pdf"]})
+        assert earlier.lookup(key) == [] and later.lookup("00000000000000000000") == []
 
 
 def test_case_level_findings_are_stored_on_the_case(db_url: str) -> None:
@@ -141,7 +142,7 @@ def test_case_level_findings_are_stored_on_the_case(db_url: str) -> None:
     finding = FindingModel(code="duplicate_invoice", severity=Severity.HIGH, message="重复", rule="case.duplicates")
     with transaction(engine) as session:
         case_id = case_id_for(session, "case-a", {"borrower": "某公司"})
-        save_case_findings(session, case_id, [finding])
+        session.add(finding_row(finding, case_id=case_id))
     with transaction(engine) as session:
         stored = session.scalars(select(Finding)).one()
         assert (stored.case_id, stored.document_id, stored.code) == (case_id, None, "duplicate_invoice")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response
 
@@ -14,6 +14,7 @@ from api.routes.common import Id, errors
 from api.schemas import DocumentDetail, UploadAccepted
 from docintel.store.db import transaction
 from docintel.store.models import Role, SourceFile
+from docintel.store.verification import verify_case_key
 
 router = APIRouter(tags=["documents"])
 
@@ -55,7 +56,9 @@ def _visible_case_key(ctx: Ctx, user: User, case_id: int) -> str:
     openapi_extra=UPLOAD_BODY,
     summary="Upload one or many files; they are stored before the answer, read in the background",
 )
-async def upload(case_id: Id, request: Request, user: User, ctx: Ctx) -> UploadAccepted | JSONResponse:
+async def upload(
+    case_id: Id, request: Request, user: User, ctx: Ctx, background: BackgroundTasks
+) -> UploadAccepted | JSONResponse:
     """All-or-nothing: every file is sniffed and checked first; if any is refused, nothing is stored and
     the answer lists every problem. Uploading the same bytes again stores nothing new (idempotent)."""
     require(user, Role.UPLOADER, Role.ADMIN)
@@ -78,6 +81,10 @@ async def upload(case_id: Id, request: Request, user: User, ctx: Ctx) -> UploadA
     accepted, jobs = await run_in_threadpool(uploads.store_upload, ctx.engine, ctx.blobs, user, case_id, candidates)
     if jobs:
         await run_in_threadpool(ctx.queue.submit, jobs)
+    else:
+        # Only known content (read before, perhaps for another case): nothing to read, but the case has
+        # new paths, so verify it now — after the answer, like reading would be.
+        background.add_task(verify_case_key, ctx.engine, case_key)
     return accepted
 
 
@@ -116,18 +123,7 @@ def page_image(document_id: Id, page: Id, user: User, ctx: Ctx) -> Response:
     if page_numbers and page not in page_numbers:
         raise not_found(f"page {page} of this document (its pages: {page_numbers})")
     try:
-        # Scans are served upright and deskewed, as read: the evidence boxes are measured on that image.
-        rotation, skew = pages.upright_transform(pages_meta, page)
-        path = pages.page_png(
-            ctx.blobs,
-            ctx.settings.page_cache,
-            source.sha256,
-            source.media_type,
-            page,
-            ctx.settings.page_dpi,
-            rotation,
-            skew,
-        )
+        path = pages.page_as_read(ctx.blobs, ctx.settings, source, pages_meta, page)
     except pages.PageNotFound as exc:
         raise not_found(str(exc)) from exc
     except pages.PageNotRenderable as exc:

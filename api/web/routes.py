@@ -284,24 +284,13 @@ def page_image(request: Request, document_id: Id, page: Id) -> Response:
         if doc is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "文件不存在")
         source = session.get(SourceFile, doc.sha256)
-        page_numbers = list(doc.page_numbers)
-        # A scanned page was turned upright and deskewed before OCR; its boxes are measured on that image.
-        rotation, skew = pages.upright_transform(doc.pages_meta, page)
+        page_numbers, pages_meta = list(doc.page_numbers), doc.pages_meta
     if source is None or (page_numbers and page not in page_numbers):
         raise HTTPException(status.HTTP_404_NOT_FOUND, "页面不存在")
     if source.media_type not in (sniff.PDF, *sniff.IMAGE_TYPES):
         raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "该文件类型没有页面图像")
     try:
-        path = pages.page_png(
-            ctx.blobs,
-            ctx.settings.page_cache,
-            source.sha256,
-            source.media_type,
-            page,
-            ctx.settings.page_dpi,
-            rotation,
-            skew,
-        )
+        path = pages.page_as_read(ctx.blobs, ctx.settings, source, pages_meta, page)
     except (pages.PageNotFound, pages.PageNotRenderable) as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
     return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})

@@ -29,6 +29,13 @@ _MIN_USABLE_CHARS = 20
 _MAX_UNMAPPED_RATIO = 0.2  # "(cid:123)" glyphs without a Unicode mapping
 _CID = re.compile(r"\(cid:\d+\)")
 _QR_RENDER_DPI = 150
+# A text page is rendered only when something reads its pixels: the QR code of an invoice or ticket,
+# the red seal of a contract. Statements and bank receipts with a text layer skip the render.
+_IMAGE_MARKERS = ("发票", "票据", "行程单", "合同", "协议", "章")
+
+
+def needs_image(spans: list[TextSpan]) -> bool:
+    return any(marker in span.text for span in spans for marker in _IMAGE_MARKERS)
 
 
 def read(data: bytes, doc: Document, options: ReadOptions) -> None:
@@ -94,7 +101,7 @@ def _read_page(plumber_page: pdfplumber.page.Page, renderer: _Renderer, options:
     if _usable(spans):
         page.text_source = Origin.PDF_TEXT
         page.spans = spans
-        if options.decode_qr:
+        if options.decode_qr and needs_image(spans):
             page.image = renderer.render(number - 1, _QR_RENDER_DPI)
             page.dpi = _QR_RENDER_DPI
         return page

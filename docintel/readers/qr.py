@@ -349,6 +349,9 @@ def _to_page_box(box: Box, page: Page, image_shape: tuple[int, ...]) -> Box:
     return Box(x0=box.x0 * sx, y0=box.y0 * sy, x1=box.x1 * sx, y1=box.y1 * sy)
 
 
+_INVOICE_MARKERS = ("发票", "票据", "行程单")
+
+
 def read_page_qr(doc: Document) -> None:
     """Decode the invoice QR code of every page that has an image and add it to `doc.embedded`.
 
@@ -357,6 +360,8 @@ def read_page_qr(doc: Document) -> None:
     for page in doc.pages:
         if page.image is None:
             continue
+        if page.text_source is Origin.PDF_TEXT and not any(m in s.text for s in page.spans for m in _INVOICE_MARKERS):
+            continue  # a contract page rendered for its seal: no invoice QR code to look for
         for hit in decode_invoice_qr(page.image):
             embedded = parse_invoice_qr(
                 hit.payload, page=page.number, box=_to_page_box(hit.box, page, page.image.shape)

@@ -1,4 +1,4 @@
-"""Reading and writing the store: record originals, save processed documents, look invoices up.
+"""Reading and writing the store: record originals, save processed documents.
 
 Saving is delete-free and idempotent: a file's documents are keyed by (sha256, part) and written in one
 transaction together with the file's final state, so a file is either fully saved or not at all, and
@@ -143,11 +143,11 @@ def _document_row(sha256: str, doc: model.Document) -> Document:
             )
             for name, fv in doc.fields.items()
         ],
-        findings=[_finding_row(f) for f in doc.findings],
+        findings=[finding_row(f) for f in doc.findings],
     )
 
 
-def _finding_row(finding: model.Finding, case_id: int | None = None) -> Finding:
+def finding_row(finding: model.Finding, case_id: int | None = None, now: datetime | None = None) -> Finding:
     return Finding(
         case_id=case_id,
         code=finding.code,
@@ -157,7 +157,7 @@ def _finding_row(finding: model.Finding, case_id: int | None = None) -> Finding:
         inputs=dict(finding.inputs),
         threshold=finding.threshold,
         evidence=[e.model_dump(mode="json") for e in finding.evidence],
-        created_at=_now(),
+        created_at=now or _now(),
     )
 
 
@@ -228,45 +228,6 @@ def mark_failed(engine: Engine, sha256: str, reason: str, message: str, item_id:
                 FileState.FAILED,
                 model.ProcessingError(stage="process", reason=reason, message=message),
             )
-
-
-def save_case_findings(session: Session, case_id: int, findings: list[model.Finding]) -> None:
-    """Replace-free: case findings are appended once per verification; callers verify a case once."""
-    session.add_all(_finding_row(f, case_id=case_id) for f in findings)
-
-
-@dataclass(frozen=True, slots=True)
-class Sighting:
-    case_id: int
-    case_key: str
-    document_id: int
-    path: str
-
-
-def sightings(session: Session, key: str) -> list[Sighting]:
-    """Every place an invoice with this key was stored: one entry per (document, original path)."""
-    rows = session.execute(
-        select(Case.id, Case.key, Document.id, SourcePath.path)
-        .join(SourcePath, SourcePath.sha256 == Document.sha256)
-        .join(Case, Case.id == SourcePath.case_id)
-        .where(Document.invoice_key == key)
-        .order_by(Document.id, SourcePath.path)
-    ).all()
-    return [Sighting(case_id=r[0], case_key=r[1], document_id=r[2], path=r[3]) for r in rows]
-
-
-class KnownInvoices:
-    """Invoice keys across everything stored, for duplicate checks: `key in known`, `known.sightings(key)`."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def sightings(self, key: str) -> list[Sighting]:
-        with transaction(self.engine) as session:
-            return sightings(session, key)
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and bool(self.sightings(key))
 
 
 def _now() -> datetime:

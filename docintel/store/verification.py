@@ -33,6 +33,7 @@ from docintel.case import Case as CaseModel
 from docintel.case import CaseManifest
 from docintel.store.db import transaction
 from docintel.store.models import Case, Document, FileState, Finding, ReviewEvent, SourceFile, SourcePath
+from docintel.store.repository import finding_row
 from docintel.verify import InvoiceSighting, Settings, load_settings, verify_case
 
 log = logging.getLogger(__name__)
@@ -160,20 +161,6 @@ def _identity(code: str, rule: str, inputs: dict[str, Any]) -> str:
     return json.dumps([code, rule, inputs], sort_keys=True, ensure_ascii=False, default=str)
 
 
-def _finding_row(case_id: int, finding: model.Finding, now: datetime) -> Finding:
-    return Finding(
-        case_id=case_id,
-        code=finding.code,
-        severity=finding.severity.value,
-        message=finding.message,
-        rule=finding.rule,
-        inputs=dict(finding.inputs),
-        threshold=finding.threshold,
-        evidence=[e.model_dump(mode="json") for e in finding.evidence],
-        created_at=now,
-    )
-
-
 def _lock_case(session: Session, case_id: int) -> Case | None:
     # FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers.
     return session.scalars(select(Case).where(Case.id == case_id).with_for_update()).first()
@@ -259,7 +246,7 @@ def _reconcile(session: Session, case_id: int, findings: list[model.Finding], no
         if identity in existing:
             kept += 1
             continue
-        session.add(_finding_row(case_id, finding, now))
+        session.add(finding_row(finding, case_id=case_id, now=now))
         new += 1
     vanished = [f for identity, f in existing.items() if identity not in produced]
     reviewed = set(
