@@ -3,7 +3,7 @@ the box as fractions of that image, so the page can highlight it at any display 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from api.schemas import CaseDetail, StoredFinding
@@ -51,7 +51,7 @@ def evidence_views(
             continue
         if not file.media_type.startswith(RENDERABLE):
             note = "OFD/XML 电子发票没有页面图像，请以上方数值为准"
-            out.append(_replace(view, document_id=doc_id, note=note))
+            out.append(replace(view, document_id=doc_id, note=note))
             continue
         url = f"/app/documents/{doc_id}/pages/{item.page}.png"
         geometry = next((p for p in pages_meta.get(doc_id, []) if p.get("number") == item.page), None)
@@ -59,10 +59,5 @@ def evidence_views(
         if item.box is not None and geometry and geometry.get("width") and geometry.get("height"):
             w, h = float(geometry["width"]), float(geometry["height"])
             box = (item.box.x0 / w, item.box.y0 / h, (item.box.x1 - item.box.x0) / w, (item.box.y1 - item.box.y0) / h)
-        out.append(_replace(view, document_id=doc_id, image_url=url, box=box))
+        out.append(replace(view, document_id=doc_id, image_url=url, box=box))
     return out
-
-
-def _replace(view: EvidenceView, **changes: Any) -> EvidenceView:
-    values = {name: getattr(view, name) for name in EvidenceView.__slots__} | changes
-    return EvidenceView(**values)

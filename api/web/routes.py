@@ -143,8 +143,9 @@ def queue(
     page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> HTMLResponse:
     ctx, web = _session(request)
-    filters = QueueFilters(code=code or None, severity=severity.value if severity else None, branch=branch or None)
-    filters = QueueFilters(filters.code, filters.severity, filters.branch, review)
+    filters = QueueFilters(
+        code=code or None, severity=severity.value if severity else None, branch=branch or None, review=review
+    )
     with transaction(ctx.engine) as session:
         result = case_queue(session, web.principal, filters, page)
         codes, branches = finding_codes(session, web.principal), visible_branches(session, web.principal)

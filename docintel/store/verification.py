@@ -170,14 +170,22 @@ def verify_stored_case(engine: Engine, case_id: int, settings: Settings | None =
     """Verify one case if all its files are processed and its inputs changed since the last time."""
     settings = settings or load_settings()
     with transaction(engine) as session:
+        # Asked after every finished file: answer "still pending" from one indexed lookup, not by loading
+        # every file of a case that may hold hundreds.
+        pending = session.scalar(
+            select(SourcePath.id)
+            .join(SourceFile, SourceFile.sha256 == SourcePath.sha256)
+            .where(SourcePath.case_id == case_id, SourceFile.state == FileState.PENDING.value)
+            .limit(1)
+        )
+        if pending is not None:
+            return Outcome(str(case_id), False, "files still pending")
         case = _lock_case(session, case_id)
         if case is None:
             return Outcome(str(case_id), False, "no such case")
         files = current_files(session, case.id)
         if not files:
             return Outcome(case.key, False, "no files")
-        if any(f.source.state == FileState.PENDING.value for f in files):
-            return Outcome(case.key, False, "files still pending")
         digest = fingerprint(files, case.manifest, settings)
         if case.verified_fingerprint == digest:
             return Outcome(case.key, False, "unchanged since the last verification")
