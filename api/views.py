@@ -11,8 +11,8 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, distinct, func, literal, select, union
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, case, distinct, exists, func, literal, select, union
+from sqlalchemy.orm import Session, aliased
 
 from api.auth import Principal
 from api.schemas import (
@@ -44,6 +44,9 @@ RISK_OF_RANK = {rank: Risk(severity) for severity, rank in SEVERITY_RANK.items()
 def _case_findings() -> Any:
     """(case_id, finding_id, severity, code) for every finding of every case: those on its documents
     (through the paths their file was uploaded at) and those on the case itself."""
+    # Only the current version of each path counts: a file replaced by new bytes no longer speaks for
+    # the case (its findings stay stored, with their reviews, under the old version).
+    newer = aliased(SourcePath)
     on_documents = (
         select(
             SourcePath.case_id.label("case_id"),
@@ -53,6 +56,7 @@ def _case_findings() -> Any:
         )
         .join(Document, Document.sha256 == SourcePath.sha256)
         .join(Finding, Finding.document_id == Document.id)
+        .where(~exists().where(newer.path == SourcePath.path, newer.version > SourcePath.version))
     )
     on_case = select(
         Finding.case_id.label("case_id"),

@@ -207,3 +207,29 @@ def test_cli_ingest_files_new_cases_under_a_branch_with_given_settings(
     assert report["cases"] == ["LN20240010"] and report["case_summaries"][0]["verified_in_this_run"]
     with transaction(get_engine()) as session:
         assert session.scalars(select(Case.branch)).all() == ["北京分行"]
+
+
+def test_a_replaced_file_no_longer_counts_for_its_case(tmp_path: Path) -> None:
+    """Officer views count the current version of each path: the findings of replaced bytes drop out."""
+    from api.auth import Principal
+    from api.views import list_findings
+    from docintel.store.models import Role
+
+    db_url = f"sqlite:///{tmp_path / 'docintel.db'}"
+    folder = tmp_path / "archive" / "loan"
+    folder.mkdir(parents=True)
+    invoices = REPO / "samples" / "invoices"
+    target = folder / "invoice.pdf"
+    shutil.copy(invoices / "inv09_sd-special_pdf_bad_tax_id.pdf", target)
+    _ingest(folder.parent, db_url, tmp_path / "blobs")
+    admin = Principal(name="admin", role=Role.ADMIN, branch=None)
+    engine = get_engine(db_url)
+
+    def codes() -> set[str]:
+        with transaction(engine) as session:
+            return {f.code for f in list_findings(session, admin, limit=500).items}
+
+    assert "invalid_tax_id" in codes()
+    shutil.copy(invoices / "inv01_sd-special_pdf.pdf", target)  # the borrower sends a corrected invoice
+    assert _ingest(folder.parent, db_url, tmp_path / "blobs")["new_versions"] == 1
+    assert "invalid_tax_id" not in codes()
