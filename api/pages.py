@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +86,17 @@ def page_png(
     return target
 
 
+# PDFium is not thread-safe, not even across documents, and page images are rendered in the
+# server's thread pool: one render at a time (a cached PNG is served without it).
+_PDFIUM = threading.Lock()
+
+
 def _render_pdf(data: bytes, page: int, dpi: int) -> Any:
+    with _PDFIUM:
+        return _render_pdf_page(data, page, dpi)
+
+
+def _render_pdf_page(data: bytes, page: int, dpi: int) -> Any:
     import pypdfium2 as pdfium
 
     try:

@@ -7,6 +7,7 @@ in columns by the x position of each character.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -118,12 +119,16 @@ def find_label(spans: list[TextSpan], pattern: re.Pattern[str]) -> list[tuple[Te
     A label printed with letter spacing ("地 址、电 话") may come as several spans; then a span
     joining those fragments (text concatenated, boxes united) stands for the label."""
     hits = []
-    for index, span in enumerate(spans):
+    by_x: _ByX | None = None
+    for span in spans:
         match = pattern.search(norm(span.text))
         if match:
             hits.append((span, match))
             continue
-        joined = _joined_fragments(spans, index)
+        if len(span.text) > 4:
+            continue  # only short fragments are pieces of a spaced-out label
+        by_x = by_x or _ByX(spans)
+        joined = _joined_fragments(span, by_x)
         if joined is not None:
             match = pattern.search(norm(joined.text))
             if match and match.start() < len(span.text) and match.end() > len(span.text):
@@ -131,23 +136,31 @@ def find_label(spans: list[TextSpan], pattern: re.Pattern[str]) -> list[tuple[Te
     return hits
 
 
-def _joined_fragments(spans: list[TextSpan], index: int, most: int = 4) -> TextSpan | None:
-    start = spans[index]
-    if len(start.text) > 4:
-        return None  # only short fragments are pieces of a spaced-out label
-    row = sorted(
-        (
-            s
-            for s in spans
-            if s.page == start.page and s.box.x0 > start.box.x0 and vertical_overlap(s.box, start.box) >= 0.6
-        ),
-        key=lambda s: s.box.x0,
-    )
+class _ByX:
+    """The spans in order of their left edge, to walk rightwards from any x without scanning all."""
+
+    def __init__(self, spans: list[TextSpan]) -> None:
+        self.spans = sorted(spans, key=lambda s: s.box.x0)
+        self.x0s = [s.box.x0 for s in self.spans]
+
+    def right_of(self, x: float) -> list[TextSpan]:
+        return self.spans[bisect.bisect_right(self.x0s, x) :]
+
+
+def _joined_fragments(start: TextSpan, by_x: _ByX, most: int = 4) -> TextSpan | None:
+    """The fragment joined with up to `most - 1` fragments to its right on its line, each close to the last."""
     text, box = start.text, start.box
-    for other in row[: most - 1]:
-        if other.box.x0 - box.x1 > 1.5 * max(start.box.height, 1.0):
-            break
+    max_gap = 1.5 * max(start.box.height, 1.0)
+    taken = 0
+    for other in by_x.right_of(start.box.x0):
+        if other.box.x0 - box.x1 > max_gap:
+            break  # the spans are in x order: nothing further right is close enough either
+        if other.page != start.page or vertical_overlap(other.box, start.box) < 0.6:
+            continue
         text, box = text + other.text, box.union(other.box)
+        taken += 1
+        if taken == most - 1:
+            break
     if text == start.text:
         return None
     return TextSpan(text=text, page=start.page, box=box, confidence=start.confidence, origin=start.origin)

@@ -22,20 +22,24 @@ from pdfplumber.utils.exceptions import PdfminerException
 from docintel.errors import DocumentTooLargeError, UnreadableDocumentError
 from docintel.model import Box, Document, Origin, Page, TextSpan
 from docintel.readers import ReadOptions
+from docintel.readers.pdf_text import page_words, unmapped_count
+from docintel.readers.qr import has_invoice_marker
 
 log = logging.getLogger(__name__)
 
 _MIN_USABLE_CHARS = 20
-_MAX_UNMAPPED_RATIO = 0.2  # "(cid:123)" glyphs without a Unicode mapping
+# Glyphs without a Unicode mapping (pdfium: U+FFFD; pdfminer: "(cid:123)"): beyond 3% of a page's
+# glyphs the text layer garbles too many values and OCR reads the page better.
+_MAX_UNMAPPED_RATIO = 0.03
 _CID = re.compile(r"\(cid:\d+\)")
 _QR_RENDER_DPI = 150
+
+
 # A text page is rendered only when something reads its pixels: the QR code of an invoice or ticket,
-# the red seal of a contract. Statements and bank receipts with a text layer skip the render.
-_IMAGE_MARKERS = ("发票", "票据", "行程单", "合同", "协议", "章")
-
-
+# the red seal in a contract's signature block (盖章/签章). Statements (合同资产, 应收票据 are balance
+# sheet lines) and bank receipts with a text layer skip the render.
 def needs_image(spans: list[TextSpan]) -> bool:
-    return any(marker in span.text for span in spans for marker in _IMAGE_MARKERS)
+    return has_invoice_marker(spans) or any("章" in span.text for span in spans)
 
 
 def read(data: bytes, doc: Document, options: ReadOptions) -> None:
@@ -55,8 +59,11 @@ def read(data: bytes, doc: Document, options: ReadOptions) -> None:
                 f"PDF has {len(pages)} pages; the limit is {options.max_pages}", reason="too_many_pages"
             )
         rendered = _Renderer(data)
-        for plumber_page in pages:
-            doc.pages.append(_read_page(plumber_page, rendered, options))
+        try:
+            for plumber_page in pages:
+                doc.pages.append(_read_page(plumber_page, rendered, options))
+        finally:
+            rendered.close()
 
 
 def _classify_pdf_error(exc: Exception, data: bytes) -> UnreadableDocumentError:
@@ -72,20 +79,32 @@ def _classify_pdf_error(exc: Exception, data: bytes) -> UnreadableDocumentError:
 
 
 class _Renderer:
-    """Renders pages with pdfium, opened lazily: digital pages without QR decoding never need it."""
+    """The document in pdfium, which reads text layers and renders pages; opened on first use."""
 
     def __init__(self, data: bytes) -> None:
         self._data = data
         self._pdf: pdfium.PdfDocument | None = None
+        self._error: pdfium.PdfiumError | None = None
 
-    def render(self, index: int, dpi: int) -> np.ndarray:
-        if self._pdf is None:
+    def document(self) -> pdfium.PdfDocument | None:
+        """pdfium's view of the file, or None where pdfium cannot open what pdfminer could."""
+        if self._pdf is None and self._error is None:
             try:
                 self._pdf = pdfium.PdfDocument(self._data)
             except pdfium.PdfiumError as exc:
-                raise UnreadableDocumentError(f"PDF cannot be rendered: {exc}", reason="corrupt_pdf") from exc
-        bitmap = self._pdf[index].render(scale=dpi / 72)
+                self._error = exc
+        return self._pdf
+
+    def render(self, index: int, dpi: int) -> np.ndarray:
+        pdf = self.document()
+        if pdf is None:
+            raise UnreadableDocumentError(f"PDF cannot be rendered: {self._error}", reason="corrupt_pdf")
+        bitmap = pdf[index].render(scale=dpi / 72)
         return np.asarray(bitmap.to_pil().convert("RGB"))
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
 
 
 def _read_page(plumber_page: pdfplumber.page.Page, renderer: _Renderer, options: ReadOptions) -> Page:
@@ -97,7 +116,7 @@ def _read_page(plumber_page: pdfplumber.page.Page, renderer: _Renderer, options:
         unit="pt",
         rotation=int(plumber_page.rotation or 0),
     )
-    spans = _text_layer_spans(plumber_page)
+    spans = _text_layer_spans(plumber_page, renderer.document())
     if _usable(spans):
         page.text_source = Origin.PDF_TEXT
         page.spans = spans
@@ -125,12 +144,19 @@ def _read_page(plumber_page: pdfplumber.page.Page, renderer: _Renderer, options:
     return page
 
 
-def _text_layer_spans(plumber_page: pdfplumber.page.Page) -> list[TextSpan]:
-    try:
-        words = plumber_page.extract_words(x_tolerance=2, y_tolerance=2, keep_blank_chars=False)
-    except Exception as exc:  # pdfminer raises many types on damaged content streams
-        log.warning("text layer of page %s unreadable: %s", plumber_page.page_number, exc)
-        return []
+def _text_layer_spans(plumber_page: pdfplumber.page.Page, pdf: pdfium.PdfDocument | None) -> list[TextSpan]:
+    words = None
+    if pdf is not None:
+        try:
+            words = page_words(pdf, plumber_page.page_number - 1, x_tolerance=2, y_tolerance=2)
+        except (pdfium.PdfiumError, IndexError, ValueError) as exc:
+            log.info("pdfium cannot read page %s, trying pdfminer: %s", plumber_page.page_number, exc)
+    if words is None:  # geometry pdfium expresses differently, or pdfium could not read the page
+        try:
+            words = plumber_page.extract_words(x_tolerance=2, y_tolerance=2, keep_blank_chars=False)
+        except Exception as exc:  # pdfminer raises many types on damaged content streams
+            log.warning("text layer of page %s unreadable: %s", plumber_page.page_number, exc)
+            return []
     return [
         TextSpan(
             text=w["text"],
@@ -146,7 +172,8 @@ def _text_layer_spans(plumber_page: pdfplumber.page.Page) -> list[TextSpan]:
 
 def _usable(spans: list[TextSpan]) -> bool:
     text = "".join(s.text for s in spans)
-    if len(text) < _MIN_USABLE_CHARS:
+    cids = _CID.findall(text)
+    glyphs = len(text) - sum(len(m) for m in cids) + len(cids)
+    if glyphs < _MIN_USABLE_CHARS:
         return False
-    unmapped = sum(len(m) for m in _CID.findall(text))
-    return unmapped / len(text) <= _MAX_UNMAPPED_RATIO
+    return (len(cids) + unmapped_count(text)) / glyphs <= _MAX_UNMAPPED_RATIO

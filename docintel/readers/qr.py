@@ -38,7 +38,7 @@ from decimal import Decimal, InvalidOperation
 import cv2
 import numpy as np
 
-from docintel.model import Box, Document, EmbeddedData, Evidence, FieldValue, Origin, Page
+from docintel.model import Box, Document, EmbeddedData, Evidence, FieldValue, Origin, Page, TextSpan
 
 QR_CONFIDENCE = 0.99  # the payload is error-corrected: when it decodes, it is what was printed
 
@@ -349,7 +349,13 @@ def _to_page_box(box: Box, page: Page, image_shape: tuple[int, ...]) -> Box:
     return Box(x0=box.x0 * sx, y0=box.y0 * sy, x1=box.x1 * sx, y1=box.y1 * sy)
 
 
-_INVOICE_MARKERS = ("发票", "票据", "行程单")
+# Words that put an invoice's QR code on a page. "票据" alone is also a balance-sheet line
+# (应收票据, 应付票据), which carries no code.
+_INVOICE_MARKER = re.compile(r"发票|行程单|(?<!应收)(?<!应付)票据")
+
+
+def has_invoice_marker(spans: list[TextSpan]) -> bool:
+    return any(_INVOICE_MARKER.search(span.text) for span in spans)
 
 
 def read_page_qr(doc: Document) -> None:
@@ -360,7 +366,7 @@ def read_page_qr(doc: Document) -> None:
     for page in doc.pages:
         if page.image is None:
             continue
-        if page.text_source is Origin.PDF_TEXT and not any(m in s.text for s in page.spans for m in _INVOICE_MARKERS):
+        if page.text_source is Origin.PDF_TEXT and not has_invoice_marker(page.spans):
             continue  # a contract page rendered for its seal: no invoice QR code to look for
         for hit in decode_invoice_qr(page.image):
             embedded = parse_invoice_qr(
