@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Engine, false, select, true
 from sqlalchemy.exc import IntegrityError
 
-from docintel.store.db import transaction
+from docintel.store.db import read_transaction, transaction
 from docintel.store.models import Case, Role, User
 
 
@@ -94,6 +94,13 @@ def forget_tokens() -> None:
         _token_cache.clear()
 
 
+def remembered(token: str) -> Principal | None:
+    """The token's user if this process looked it up less than TOKEN_CACHE_SECONDS ago (no I/O)."""
+    with _token_cache_lock:
+        cached = _token_cache.get(hash_token(token))
+    return cached[0] if cached is not None and cached[1] > time.monotonic() else None
+
+
 def authenticate(engine: Engine, token: str) -> Principal | None:
     digest = hash_token(token)
     now = time.monotonic()
@@ -101,7 +108,7 @@ def authenticate(engine: Engine, token: str) -> Principal | None:
         cached = _token_cache.get(digest)
     if cached is not None and cached[1] > now:
         return cached[0]
-    with transaction(engine) as session:
+    with read_transaction(engine) as session:
         user = session.scalars(select(User).where(User.token_hash == digest)).first()
     if user is None or not hmac.compare_digest(user.token_hash, digest):
         return None

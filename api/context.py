@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from api import audit
-from api.auth import Principal, authenticate
+from api.auth import Principal, authenticate, remembered
 from api.processing import CeleryQueue, LocalQueue, WorkQueue
+from api.recorder import UploadRecorder
 from api.settings import ApiSettings
 from docintel.store.blobs import BlobStore
 from docintel.store.db import transaction
@@ -28,6 +30,22 @@ class AppContext:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     seen_users: set[str] = field(default_factory=set)  # who has logged in to this process (audit)
     _web_secret: bytes | None = None
+    recorder: UploadRecorder = field(init=False)
+    # (user, role, branch, case id) → case key, for cases found visible: a case is never deleted or
+    # moved to another branch, so a visible case stays visible (a refused one is always asked again).
+    _visible: dict[tuple[str, str, str | None, int], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.recorder = UploadRecorder(self.engine)
+
+    def visible_case_key(self, principal: Principal, case_id: int) -> str | None:
+        """The key of the case if `principal` may see it and this process already found so, else None."""
+        return self._visible.get((principal.name, principal.role.value, principal.branch, case_id))
+
+    def remember_visible(self, principal: Principal, case_id: int, key: str) -> None:
+        if len(self._visible) > 100_000:
+            self._visible.clear()
+        self._visible[(principal.name, principal.role.value, principal.branch, case_id)] = key
 
     @property
     def queue(self) -> WorkQueue:
@@ -51,6 +69,7 @@ class AppContext:
             return self._web_secret
 
     def close(self) -> None:
+        self.recorder.close()
         with self._lock:
             queue, self._queue = self._queue, None
         if queue is not None:
@@ -71,12 +90,21 @@ def _unauthorized(message: str) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_user(
+async def current_user(
     request: Request, ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise _unauthorized("a bearer token is required")
-    principal = authenticate(ctx.engine, credentials.credentials)
+    # The common case, a token seen moments ago by a user already logged in, needs no database and so
+    # no hop to the thread pool; anything else looks the token up (and audits) in a thread.
+    principal = remembered(credentials.credentials)
+    if principal is not None and principal.name in ctx.seen_users:
+        return principal
+    return await run_in_threadpool(_authenticate, request, ctx, credentials.credentials)
+
+
+def _authenticate(request: Request, ctx: AppContext, token: str) -> Principal:
+    principal = authenticate(ctx.engine, token)
     client = request.client.host if request.client else None
     if principal is None:
         with transaction(ctx.engine) as session:

@@ -20,6 +20,7 @@ from typing import IO
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from api import audit
@@ -34,8 +35,10 @@ from docintel.store.db import transaction
 from docintel.store.models import Case, Document, FileState, IngestItem, ItemState, ProcessingRun, RunState
 from docintel.store.repository import record_source
 
+_HOST = socket.gethostname()
 SUPPORTED_TYPES = frozenset({sniff.PDF, sniff.OFD, sniff.XML, *sniff.IMAGE_TYPES})
 _MAX_FIELD_BYTES = 64 * 1024  # plain (non-file) form fields are ignored, but must not grow without bound
+_SPOOL_BYTES = 1024 * 1024  # a part up to this size stays in memory while the request is checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +110,10 @@ async def receive_parts(request: Request, settings: ApiSettings) -> list[Receive
         if len(parts) >= settings.max_files:
             raise UploadRejected([Problem("(request)", "too_many_files", f"at most {settings.max_files} files", 413)])
         name = raw_name.decode("utf-8", errors="replace")
-        # Closed by close_parts() in every outcome (the route calls it in `finally`).
-        state.part = ReceivedPart(filename=name, file=tempfile.TemporaryFile(dir=settings.upload_tmp))  # noqa: SIM115
+        # Closed by close_parts() in every outcome (the route calls it in `finally`). Held in memory up
+        # to _SPOOL_BYTES (no file to create on the event loop for a typical invoice), on disk beyond.
+        spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES, dir=settings.upload_tmp)  # noqa: SIM115
+        state.part = ReceivedPart(filename=name, file=spool)
         parts.append(state.part)
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
@@ -158,6 +163,15 @@ async def receive_parts(request: Request, settings: ApiSettings) -> list[Receive
     if not parts:
         raise UploadRejected([Problem("(request)", "no_files", "no file parts in the request (field 'files')", 422)])
     return parts
+
+
+def any_zip(parts: list[ReceivedPart]) -> bool:
+    """Whether a part starts like a zip (or an OFD, which is one): checking it means expanding it."""
+    for part in parts:
+        part.file.seek(0)
+        if part.file.read(4) == b"PK\x03\x04":
+            return True
+    return False
 
 
 def close_parts(parts: list[ReceivedPart]) -> None:
@@ -263,79 +277,93 @@ def store_upload(
 ) -> tuple[UploadAccepted, list[Job]]:
     """Blobs first (atomic, content-addressed), then ONE transaction recording the run, every file, its
     item and the audit event. A failure between the two leaves only unreferenced blobs, which a retry
-    reuses; never a recorded file without its bytes."""
+    reuses; never a recorded file without its bytes. (The server records through `UploadRecorder`,
+    which shares one transaction among concurrent uploads.)"""
+    store_blobs(blobs, candidates)
+    with transaction(engine) as session:
+        return record_upload(session, principal, case_id, candidates)
+
+
+def store_blobs(blobs: BlobStore, candidates: list[Candidate]) -> None:
     for c in candidates:
         blobs.put(c.data)
+
+
+def record_upload(
+    session: Session, principal: Principal, case_id: int, candidates: list[Candidate]
+) -> tuple[UploadAccepted, list[Job]]:
+    """Record one upload request (its blobs already stored) in `session`'s transaction: a processing
+    run, every file with its path version and ingest item, and the audit event."""
     jobs: list[Job] = []
     accepted: list[AcceptedFile] = []
-    with transaction(engine) as session:
-        case = session.get(Case, case_id)
-        assert case is not None  # checked visible by the route in this request
-        run = ProcessingRun(
-            root=f"api:/cases/{case.id}",
-            host=socket.gethostname(),
-            pid=os.getpid(),
-            options={"source": "api", "user": principal.name},
-            state=RunState.RUNNING.value,
+    case = session.get(Case, case_id)
+    assert case is not None  # checked visible by the route in this request
+    run = ProcessingRun(
+        root=f"api:/cases/{case.id}",
+        host=_HOST,
+        pid=os.getpid(),
+        options={"source": "api", "user": principal.name},
+        state=RunState.RUNNING.value,
+    )
+    session.add(run)
+    session.flush()
+    for c in candidates:
+        recorded = record_source(
+            session,
+            sha256=c.sha256,
+            size=len(c.data),
+            media_type=c.media_type,
+            path=c.path,
+            case_id=case.id,
+            run_id=run.id,
         )
-        session.add(run)
+        # Pending bytes not yet queued by this server are queued; pending bytes another request
+        # already queued are queued again harmlessly (processing is idempotent per sha256).
+        to_process = recorded.source.state == FileState.PENDING.value
+        change = _change(recorded.new_content, recorded.new_path, recorded.version, to_process)
+        item = IngestItem(
+            run_id=run.id,
+            path=c.path,
+            sha256=c.sha256,
+            case_id=case.id,
+            change=change,
+            state=ItemState.PENDING.value if to_process else ItemState.SKIPPED.value,
+        )
+        session.add(item)
         session.flush()
-        for c in candidates:
-            recorded = record_source(
-                session,
+        if to_process:
+            jobs.append(Job(sha256=c.sha256, path=c.path, case_key=case.key, item_id=item.id))
+        document_ids = (
+            []
+            if recorded.new_content
+            else session.scalars(select(Document.id).where(Document.sha256 == c.sha256).order_by(Document.part)).all()
+        )
+        accepted.append(
+            AcceptedFile(
+                filename=c.filename,
+                path=c.path,
                 sha256=c.sha256,
                 size=len(c.data),
                 media_type=c.media_type,
-                path=c.path,
-                case_id=case.id,
-                run_id=run.id,
-            )
-            # Pending bytes not yet queued by this server are queued; pending bytes another request
-            # already queued are queued again harmlessly (processing is idempotent per sha256).
-            to_process = recorded.source.state == FileState.PENDING.value
-            change = _change(recorded.new_content, recorded.new_path, recorded.version, to_process)
-            item = IngestItem(
-                run_id=run.id,
-                path=c.path,
-                sha256=c.sha256,
-                case_id=case.id,
                 change=change,
-                state=ItemState.PENDING.value if to_process else ItemState.SKIPPED.value,
+                state=recorded.source.state,
+                item_id=item.id,
+                document_ids=list(document_ids),
             )
-            session.add(item)
-            session.flush()
-            if to_process:
-                jobs.append(Job(sha256=c.sha256, path=c.path, case_key=case.key, item_id=item.id))
-            document_ids = session.scalars(
-                select(Document.id).where(Document.sha256 == c.sha256).order_by(Document.part)
-            ).all()
-            accepted.append(
-                AcceptedFile(
-                    filename=c.filename,
-                    path=c.path,
-                    sha256=c.sha256,
-                    size=len(c.data),
-                    media_type=c.media_type,
-                    change=change,
-                    state=recorded.source.state,
-                    item_id=item.id,
-                    document_ids=list(document_ids),
-                )
-            )
-        if not jobs:
-            run.state = RunState.FINISHED.value
-        audit.record(
-            session,
-            principal.name,
-            audit.Action.UPLOAD,
-            f"case:{case.id}",
-            run_id=run.id,
-            files=[{"name": a.filename, "sha256": a.sha256, "size": a.size, "change": a.change} for a in accepted],
         )
-        run_id = run.id
+    if not jobs:
+        run.state = RunState.FINISHED.value
+    audit.record(
+        session,
+        principal.name,
+        audit.Action.UPLOAD,
+        f"case:{case.id}",
+        run_id=run.id,
+        files=[{"name": a.filename, "sha256": a.sha256, "size": a.size, "change": a.change} for a in accepted],
+    )
     result = UploadAccepted(
         case_id=case_id,
-        run_id=run_id,
+        run_id=run.id,
         files=accepted,
         progress_url=f"/cases/{case_id}/progress",
         events_url=f"/cases/{case_id}/events",

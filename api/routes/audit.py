@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from api.context import Ctx, User, require
 from api.routes.common import Limit, Offset, Text, errors
 from api.schemas import AuditOut, AuditPage
-from docintel.store.db import transaction
+from docintel.store.db import read_transaction
 from docintel.store.models import AuditEvent, Role
 
 router = APIRouter(tags=["audit"])
@@ -35,7 +35,7 @@ def audit_log(
         query = query.where(AuditEvent.user_name == user_name)
     if since is not None:
         query = query.where(AuditEvent.at >= since)
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
         events = session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit).offset(offset)).all()
         items = [

@@ -12,7 +12,7 @@ from api import audit, reports, views
 from api.context import Ctx, User, not_found, require
 from api.routes.common import Id, Limit, Offset, Text, errors
 from api.schemas import CaseCreate, CaseDetail, CasePage, CaseStatus, Risk
-from docintel.store.db import transaction
+from docintel.store.db import read_transaction, transaction
 from docintel.store.models import Case, Role
 
 router = APIRouter(tags=["cases"])
@@ -47,7 +47,7 @@ def create_case(body: CaseCreate, user: User, ctx: Ctx, response: Response) -> C
             session.flush()
             case_id = case.id
             audit.record(session, user.name, audit.Action.CREATE_CASE, f"case:{case_id}", key=body.case_id)
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         detail = views.case_detail(session, user, case_id)
     assert detail is not None
     return detail
@@ -65,7 +65,7 @@ def list_cases(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> CasePage:
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         return views.list_cases(
             session,
             user,
@@ -86,7 +86,7 @@ def list_cases(
     summary="One case: files and processing state, documents with their values, findings",
 )
 def get_case(case_id: Id, user: User, ctx: Ctx) -> CaseDetail:
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         detail = views.case_detail(session, user, case_id)
     if detail is None:
         raise not_found("case")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, status
@@ -12,7 +13,7 @@ from api import pages, uploads, views
 from api.context import Ctx, User, not_found, require
 from api.routes.common import Id, errors
 from api.schemas import DocumentDetail, UploadAccepted
-from docintel.store.db import transaction
+from docintel.store.db import read_transaction
 from docintel.store.models import Role, SourceFile
 from docintel.store.verification import verify_case_key
 
@@ -41,11 +42,17 @@ UPLOAD_BODY = {
 
 
 def _visible_case_key(ctx: Ctx, user: User, case_id: int) -> str:
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         case = views.visible_case(session, user, case_id)
         if case is None:
             raise not_found("case")
+        ctx.remember_visible(user, case_id, case.key)
         return case.key
+
+
+# Sniffing and hashing this much takes well under a millisecond: cheaper on the event loop than a
+# hop to the thread pool and back. Larger uploads, and zips (which expand), are checked in a thread.
+_CHECK_INLINE_BYTES = 256 * 1024
 
 
 @router.post(
@@ -62,11 +69,14 @@ async def upload(
     """All-or-nothing: every file is sniffed and checked first; if any is refused, nothing is stored and
     the answer lists every problem. Uploading the same bytes again stores nothing new (idempotent)."""
     require(user, Role.UPLOADER, Role.ADMIN)
-    case_key = await run_in_threadpool(_visible_case_key, ctx, user, case_id)
+    case_key = ctx.visible_case_key(user, case_id) or await run_in_threadpool(_visible_case_key, ctx, user, case_id)
     parts: list[uploads.ReceivedPart] = []
     try:
         parts = await uploads.receive_parts(request, ctx.settings)
-        candidates = await run_in_threadpool(uploads.check_parts, parts, case_key, ctx.settings)
+        if sum(p.size for p in parts) <= _CHECK_INLINE_BYTES and not uploads.any_zip(parts):
+            candidates = uploads.check_parts(parts, case_key, ctx.settings)
+        else:
+            candidates = await run_in_threadpool(uploads.check_parts, parts, case_key, ctx.settings)
     except uploads.UploadRejected as exc:
         return JSONResponse(
             status_code=exc.status,
@@ -78,7 +88,10 @@ async def upload(
         )
     finally:
         uploads.close_parts(parts)
-    accepted, jobs = await run_in_threadpool(uploads.store_upload, ctx.engine, ctx.blobs, user, case_id, candidates)
+    # Bytes first, each request in its own thread (fsync waits overlap); then the recording, shared
+    # with the uploads arriving at the same time (api/recorder.py).
+    await run_in_threadpool(uploads.store_blobs, ctx.blobs, candidates)
+    accepted, jobs = await asyncio.wrap_future(ctx.recorder.record(user, case_id, candidates))
     if jobs:
         await run_in_threadpool(ctx.queue.submit, jobs)
     else:
@@ -95,7 +108,7 @@ async def upload(
     summary="One document: every field with its evidence (page, box, confidence, origin), findings",
 )
 def get_document(document_id: Id, user: User, ctx: Ctx) -> DocumentDetail:
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         detail = views.document_detail(session, user, document_id)
     if detail is None:
         raise not_found("document")
@@ -103,7 +116,7 @@ def get_document(document_id: Id, user: User, ctx: Ctx) -> DocumentDetail:
 
 
 def _source_of(ctx: Ctx, user: User, document_id: int) -> tuple[SourceFile, list[int], list[Any] | None]:
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         doc = views.visible_document(session, user, document_id)
         if doc is None:
             raise not_found("document")

@@ -11,7 +11,7 @@ from api.context import Ctx, User, not_found, require
 from api.routes.common import Id, Limit, Offset, Text, errors
 from api.schemas import FindingDetail, FindingPage, ReviewCreate, ReviewState
 from docintel.model import Severity
-from docintel.store.db import transaction
+from docintel.store.db import read_transaction, transaction
 from docintel.store.models import ReviewEvent, Role, utcnow
 
 router = APIRouter(tags=["findings"])
@@ -28,7 +28,7 @@ def list_findings(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> FindingPage:
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         return views.list_findings(
             session,
             user,
@@ -48,7 +48,7 @@ def list_findings(
     summary="One finding with its full review history",
 )
 def get_finding(finding_id: Id, user: User, ctx: Ctx) -> FindingDetail:
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         detail = views.finding_detail(session, user, finding_id)
     if detail is None:
         raise not_found("finding")
@@ -77,7 +77,7 @@ def review_finding(finding_id: Id, body: ReviewCreate, user: User, ctx: Ctx) -> 
             )
         )
         audit.record(session, user.name, audit.Action.REVIEW, f"finding:{finding_id}", decision=body.decision.value)
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         detail = views.finding_detail(session, user, finding_id)
     assert detail is not None
     return detail

@@ -17,7 +17,7 @@ from api.auth import Principal
 from api.context import AppContext, Ctx, User, not_found
 from api.routes.common import Id, errors
 from api.schemas import CaseStatus, Progress
-from docintel.store.db import transaction
+from docintel.store.db import read_transaction
 
 router = APIRouter(tags=["progress"])
 
@@ -28,7 +28,7 @@ class CaseProgress(Progress):
 
 
 def _progress(ctx: AppContext, user: Principal, case_id: int) -> CaseProgress | None:
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         if views.visible_case(session, user, case_id) is None:
             return None
         p = views.progress_of(session, [case_id])[case_id]

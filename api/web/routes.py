@@ -25,7 +25,7 @@ from api.web.queue import QueueFilters, case_queue, finding_codes, visible_branc
 from api.web.session import COOKIE, LIFETIME_S, WebSession, issue, user_for_token, verify
 from docintel import sniff
 from docintel.model import Severity
-from docintel.store.db import transaction
+from docintel.store.db import read_transaction, transaction
 from docintel.store.models import Case, Document, ReviewDecision, ReviewEvent, Role, SourceFile, utcnow
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -146,7 +146,7 @@ def queue(
     filters = QueueFilters(
         code=code or None, severity=severity.value if severity else None, branch=branch or None, review=review
     )
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         result = case_queue(session, web.principal, filters, page)
         codes, branches = finding_codes(session, web.principal), visible_branches(session, web.principal)
     params = {k: v for k, v in {"code": code, "severity": filters.severity, "branch": branch}.items() if v}
@@ -168,7 +168,7 @@ def queue(
 
 
 def _case_or_404(ctx: AppContext, principal: Principal, case_id: int) -> tuple[CaseDetail, dict[str, Any]]:
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         detail = views.case_detail(session, principal, case_id)
         if detail is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "案件不存在，或不属于您可查看的范围")
@@ -181,7 +181,7 @@ def _histories(ctx: AppContext, findings: list[StoredFinding]) -> dict[int, list
     ids = [f.id for f in findings]
     history: dict[int, list[ReviewEvent]] = defaultdict(list)
     if ids:
-        with transaction(ctx.engine) as session:
+        with read_transaction(ctx.engine) as session:
             events = session.scalars(
                 select(ReviewEvent).where(ReviewEvent.finding_id.in_(ids)).order_by(ReviewEvent.id)
             ).all()
@@ -196,7 +196,7 @@ def case_page(request: Request, case_id: Id) -> HTMLResponse:
     detail, verification = _case_or_404(ctx, web.principal, case_id)
     severity_order = {"high": 0, "medium": 1, "low": 2, "info": 3}
     findings = sorted(detail.findings, key=lambda f: (severity_order.get(f.severity.value, 9), f.id))
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         ids = [d.id for d in detail.documents]
         meta = dict(session.execute(select(Document.id, Document.pages_meta).where(Document.id.in_(ids))).all())
     geometry = {doc_id: pages or [] for doc_id, pages in meta.items()}
@@ -280,7 +280,7 @@ def export_pdf(request: Request, case_id: Id) -> Response:
 @router.get("/documents/{document_id}/pages/{page}.png")
 def page_image(request: Request, document_id: Id, page: Id) -> Response:
     ctx, web = _session(request)
-    with transaction(ctx.engine) as session:
+    with read_transaction(ctx.engine) as session:
         doc = views.visible_document(session, web.principal, document_id)
         if doc is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "文件不存在")

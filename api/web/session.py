@@ -21,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from api.auth import Principal
-from docintel.store.db import transaction
+from docintel.store.db import read_transaction
 from docintel.store.models import Role, User
 
 COOKIE = "docintel_session"
@@ -88,7 +88,7 @@ def verify(secret: bytes, engine: Engine, cookie: str | None, now: float | None 
         name = _unb64(name_part).decode()
     except (ValueError, UnicodeDecodeError):
         return None
-    with transaction(engine) as session:
+    with read_transaction(engine) as session:
         user = session.scalars(select(User).where(User.name == name)).first()
     if user is None or not hmac.compare_digest(_token_tag(user.token_hash), tag):
         return None
@@ -96,5 +96,5 @@ def verify(secret: bytes, engine: Engine, cookie: str | None, now: float | None 
 
 
 def user_for_token(engine: Engine, token_hash: str) -> User | None:
-    with transaction(engine) as session:
+    with read_transaction(engine) as session:
         return session.scalars(select(User).where(User.token_hash == token_hash)).first()

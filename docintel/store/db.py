@@ -6,6 +6,10 @@ with SQLITE_BUSY at once instead of waiting; taking the write lock up front lets
 Threads of one process also queue on a lock per SQLite engine before BEGIN: SQLite's busy handler waits
 by sleeping (up to 100 ms a try), so many threads of one server contending for the file would each
 sleep far longer than the transactions they wait for take.
+
+Reads that write nothing use `read_transaction`: a plain (deferred) BEGIN without that lock. In WAL mode
+readers see the last committed state and never wait for the writer, so an API request that only looks
+something up does not queue behind uploads and workers saving results.
 """
 
 from __future__ import annotations
@@ -21,16 +25,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from docintel.store.settings import database_url
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+_READ_ONLY = "docintel_read_only"
 
 _engines: dict[tuple[str, int], Engine] = {}
 _sqlite_locks: dict[int, threading.RLock] = {}  # id(engine) → lock; engines live as long as the process
+_readers: dict[int, Engine] = {}  # id(engine) → the same engine with read-only transactions
 _migrated: set[str] = set()
 _lock = threading.Lock()
 
 
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # A server's thread pool (40 threads) reads concurrently: keep that many connections pooled
+        # rather than opening (and setting pragmas on) a new one for each read over the default 5.
+        engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, pool_size=20, max_overflow=30
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -44,7 +54,8 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection) -> None:  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            read_only = connection.get_execution_options().get(_READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
@@ -87,11 +98,34 @@ def transaction(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Session]:
+    """A transaction for lookups only: on SQLite it neither takes the write lock nor queues behind
+    writers (WAL readers see the last commit). Anything written in it is rolled back, never committed."""
+    if engine.dialect.name != "sqlite":
+        with transaction(engine) as session:
+            yield session
+        return
+    with _lock:
+        reader = _readers.get(id(engine))
+        if reader is None:
+            reader = _readers[id(engine)] = engine.execution_options(**{_READ_ONLY: True})
+    session = Session(reader, expire_on_commit=False)
+    try:
+        yield session
+    finally:
+        # close() hands the connection back to the pool, which rolls it back; loaded objects stay
+        # usable (detached, not expired, unlike after session.rollback()).
+        session.close()
+
+
 def dispose_all() -> None:
     """Close every pooled connection of this process (tests drop databases afterwards)."""
     with _lock:
         for (url, pid), engine in list(_engines.items()):
             if pid == os.getpid():
                 engine.dispose()
+                _readers.pop(id(engine), None)
+                _sqlite_locks.pop(id(engine), None)
                 del _engines[(url, pid)]
                 _migrated.discard(url)
