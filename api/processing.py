@@ -18,10 +18,11 @@ from multiprocessing import get_context
 from typing import Protocol
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
 from docintel.ingest.runner import MAX_CRASHES_PER_FILE, Job
 from docintel.ingest.tasks import process_stored
-from docintel.store.db import transaction
+from docintel.store.db import read_transaction, transaction
 from docintel.store.models import IngestItem, ItemState, ProcessingRun, RunState
 from docintel.store.repository import mark_failed
 from docintel.store.verification import verify_case_key
@@ -177,18 +178,31 @@ def finish_runs_done(engine: Engine, item_id: int | None) -> None:
     """Mark the item's API run finished once none of its items is pending any more."""
     if item_id is None:
         return
+    # Asked after every finished file; mostly the answer is "others still pending": find that out
+    # without the write lock, which uploads are waiting for.
+    with read_transaction(engine) as session:
+        item = session.get(IngestItem, item_id)
+        if item is None or _pending_items(session, item.run_id):
+            return
     with transaction(engine) as session:
         item = session.get(IngestItem, item_id)
         if item is None:
             return
-        pending = session.scalar(
-            select(func.count())
-            .select_from(IngestItem)
-            .where(IngestItem.run_id == item.run_id, IngestItem.state == ItemState.PENDING.value)
-        )
+        pending = _pending_items(session, item.run_id)
         run = session.get(ProcessingRun, item.run_id)
         if not pending and run is not None and run.state == RunState.RUNNING.value:
             run.state, run.finished_at = RunState.FINISHED.value, datetime.now(UTC)
+
+
+def _pending_items(session: Session, run_id: int) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(IngestItem)
+            .where(IngestItem.run_id == run_id, IngestItem.state == ItemState.PENDING.value)
+        )
+        or 0
+    )
 
 
 def unfinished_api_jobs(engine: Engine) -> list[Job]:

@@ -19,21 +19,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from api.auth import Principal
-from api.schemas import UploadAccepted
-from api.uploads import Candidate, record_upload
-from docintel.ingest.runner import Job
+from api.recording import Recorded, UploadRequest, record_uploads
+from api.uploads import Candidate
 from docintel.store.db import transaction
 
 log = logging.getLogger(__name__)
 
-Recorded = tuple[UploadAccepted, list[Job]]
-
 
 @dataclass(slots=True)
 class _Upload:
-    principal: Principal
-    case_id: int
-    candidates: list[Candidate]
+    request: UploadRequest
     future: Future[Recorded] = field(default_factory=Future)
 
 
@@ -49,7 +44,7 @@ class UploadRecorder:
 
     def record(self, principal: Principal, case_id: int, candidates: list[Candidate]) -> Future[Recorded]:
         """Queue one upload for recording; the future gives its answer and the jobs to process."""
-        upload = _Upload(principal, case_id, candidates)
+        upload = _Upload(UploadRequest(principal, case_id, candidates))
         with self._lock:
             if self._closed:
                 raise RuntimeError("the upload recorder is closed")
@@ -90,7 +85,7 @@ class UploadRecorder:
     def _commit(self, batch: list[_Upload]) -> None:
         try:
             with transaction(self.engine) as session:
-                results = [record_upload(session, u.principal, u.case_id, u.candidates) for u in batch]
+                results = record_uploads(session, [u.request for u in batch])
         except Exception:
             if len(batch) == 1:
                 self._commit_alone(batch[0])
@@ -105,7 +100,7 @@ class UploadRecorder:
     def _commit_alone(self, upload: _Upload) -> None:
         try:
             with transaction(self.engine) as session:
-                result = record_upload(session, upload.principal, upload.case_id, upload.candidates)
+                (result,) = record_uploads(session, [upload.request])
         except Exception as exc:
             upload.future.set_exception(exc)
         else:

@@ -1,5 +1,5 @@
-"""Receiving uploads: stream multipart parts to temp files under size limits, check every file, then
-store them all and record them as pending work — or refuse the whole request and store nothing.
+"""Receiving uploads: stream multipart parts into spooled temp files under size limits and check every
+file — or refuse the whole request, so nothing is stored. Storing and recording: api/recording.py.
 
 Limits are enforced while bytes arrive (a 10 GB body is refused after the first 50 MB, never buffered).
 Types are sniffed from the bytes; zips are expanded in memory under the ingest walker's zip-bomb limits
@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
-import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -19,23 +17,12 @@ from typing import IO
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from api import audit
-from api.auth import Principal
-from api.schemas import AcceptedFile, UploadAccepted
 from api.settings import ApiSettings
 from docintel import sniff
-from docintel.ingest.runner import Job
 from docintel.ingest.walk import walk_zip
-from docintel.store.blobs import BlobStore
-from docintel.store.db import transaction
-from docintel.store.models import Case, Document, FileState, IngestItem, ItemState, ProcessingRun, RunState
-from docintel.store.repository import record_source
 
-_HOST = socket.gethostname()
 SUPPORTED_TYPES = frozenset({sniff.PDF, sniff.OFD, sniff.XML, *sniff.IMAGE_TYPES})
 _MAX_FIELD_BYTES = 64 * 1024  # plain (non-file) form fields are ignored, but must not grow without bound
 _SPOOL_BYTES = 1024 * 1024  # a part up to this size stays in memory while the request is checked
@@ -270,112 +257,3 @@ def _distinct_paths(candidates: list[Candidate]) -> list[Candidate]:
         seen[path] = c.sha256
         out.append(Candidate(c.filename, path, c.data, c.sha256, c.media_type))
     return out
-
-
-def store_upload(
-    engine: Engine, blobs: BlobStore, principal: Principal, case_id: int, candidates: list[Candidate]
-) -> tuple[UploadAccepted, list[Job]]:
-    """Blobs first (atomic, content-addressed), then ONE transaction recording the run, every file, its
-    item and the audit event. A failure between the two leaves only unreferenced blobs, which a retry
-    reuses; never a recorded file without its bytes. (The server records through `UploadRecorder`,
-    which shares one transaction among concurrent uploads.)"""
-    store_blobs(blobs, candidates)
-    with transaction(engine) as session:
-        return record_upload(session, principal, case_id, candidates)
-
-
-def store_blobs(blobs: BlobStore, candidates: list[Candidate]) -> None:
-    for c in candidates:
-        blobs.put(c.data)
-
-
-def record_upload(
-    session: Session, principal: Principal, case_id: int, candidates: list[Candidate]
-) -> tuple[UploadAccepted, list[Job]]:
-    """Record one upload request (its blobs already stored) in `session`'s transaction: a processing
-    run, every file with its path version and ingest item, and the audit event."""
-    jobs: list[Job] = []
-    accepted: list[AcceptedFile] = []
-    case = session.get(Case, case_id)
-    assert case is not None  # checked visible by the route in this request
-    run = ProcessingRun(
-        root=f"api:/cases/{case.id}",
-        host=_HOST,
-        pid=os.getpid(),
-        options={"source": "api", "user": principal.name},
-        state=RunState.RUNNING.value,
-    )
-    session.add(run)
-    session.flush()
-    for c in candidates:
-        recorded = record_source(
-            session,
-            sha256=c.sha256,
-            size=len(c.data),
-            media_type=c.media_type,
-            path=c.path,
-            case_id=case.id,
-            run_id=run.id,
-        )
-        # Pending bytes not yet queued by this server are queued; pending bytes another request
-        # already queued are queued again harmlessly (processing is idempotent per sha256).
-        to_process = recorded.source.state == FileState.PENDING.value
-        change = _change(recorded.new_content, recorded.new_path, recorded.version, to_process)
-        item = IngestItem(
-            run_id=run.id,
-            path=c.path,
-            sha256=c.sha256,
-            case_id=case.id,
-            change=change,
-            state=ItemState.PENDING.value if to_process else ItemState.SKIPPED.value,
-        )
-        session.add(item)
-        session.flush()
-        if to_process:
-            jobs.append(Job(sha256=c.sha256, path=c.path, case_key=case.key, item_id=item.id))
-        document_ids = (
-            []
-            if recorded.new_content
-            else session.scalars(select(Document.id).where(Document.sha256 == c.sha256).order_by(Document.part)).all()
-        )
-        accepted.append(
-            AcceptedFile(
-                filename=c.filename,
-                path=c.path,
-                sha256=c.sha256,
-                size=len(c.data),
-                media_type=c.media_type,
-                change=change,
-                state=recorded.source.state,
-                item_id=item.id,
-                document_ids=list(document_ids),
-            )
-        )
-    if not jobs:
-        run.state = RunState.FINISHED.value
-    audit.record(
-        session,
-        principal.name,
-        audit.Action.UPLOAD,
-        f"case:{case.id}",
-        run_id=run.id,
-        files=[{"name": a.filename, "sha256": a.sha256, "size": a.size, "change": a.change} for a in accepted],
-    )
-    result = UploadAccepted(
-        case_id=case_id,
-        run_id=run.id,
-        files=accepted,
-        progress_url=f"/cases/{case_id}/progress",
-        events_url=f"/cases/{case_id}/events",
-    )
-    return result, jobs
-
-
-def _change(new_content: bool, new_path: bool, version: int, to_process: bool) -> str:
-    if new_content:
-        return "new_version" if version > 1 else "new"
-    if to_process:
-        return "resumed"
-    if new_path:
-        return "new_version" if version > 1 else "new_path"
-    return "unchanged"

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 
 from api.auth import Principal
 from api.recorder import UploadRecorder, _Upload
-from api.uploads import Candidate, store_blobs
+from api.recording import CaseNotFound, UploadRequest, store_blobs
+from api.uploads import Candidate
 from docintel.store.blobs import BlobStore
 from docintel.store.db import get_engine, read_transaction, transaction
 from docintel.store.models import AuditEvent, Case, IngestItem, ProcessingRun, Role, SourceFile, SourcePath
@@ -62,10 +63,10 @@ def test_concurrent_uploads_are_all_recorded_once(db_url: str, case_id: int, tmp
 def test_a_failing_upload_fails_alone(db_url: str, case_id: int) -> None:
     engine = get_engine(db_url)
     recorder = UploadRecorder(engine)
-    good = [_Upload(UPLOADER, case_id, [_candidate(n)]) for n in range(3)]
-    bad = _Upload(UPLOADER, case_id + 999, [_candidate(99)])  # no such case: recording it raises
+    good = [_Upload(UploadRequest(UPLOADER, case_id, [_candidate(n)])) for n in range(3)]
+    bad = _Upload(UploadRequest(UPLOADER, case_id + 999, [_candidate(99)]))  # no such case: recording it raises
     recorder._commit([good[0], bad, good[1], good[2]])
-    assert isinstance(bad.future.exception(timeout=5), AssertionError)
+    assert isinstance(bad.future.exception(timeout=5), CaseNotFound)
     assert [u.future.result(timeout=5)[0].files[0].change for u in good] == ["new", "new", "new"]
     with read_transaction(engine) as session:
         assert session.scalar(select(func.count()).select_from(SourceFile)) == 3  # nothing of the bad one

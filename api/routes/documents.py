@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from api import pages, uploads, views
 from api.context import Ctx, User, not_found, require
+from api.recording import store_blobs
 from api.routes.common import Id, errors
 from api.schemas import DocumentDetail, UploadAccepted
 from docintel.store.db import read_transaction
@@ -90,7 +91,7 @@ async def upload(
         uploads.close_parts(parts)
     # Bytes first, each request in its own thread (fsync waits overlap); then the recording, shared
     # with the uploads arriving at the same time (api/recorder.py).
-    await run_in_threadpool(uploads.store_blobs, ctx.blobs, candidates)
+    await run_in_threadpool(store_blobs, ctx.blobs, candidates)
     accepted, jobs = await asyncio.wrap_future(ctx.recorder.record(user, case_id, candidates))
     if jobs:
         await run_in_threadpool(ctx.queue.submit, jobs)

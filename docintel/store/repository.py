@@ -33,11 +33,16 @@ from docintel.store.models import (
 
 def insert_ignore(session: Session, entity: type[Any], values: dict[str, Any], conflict: list[str]) -> None:
     """INSERT … ON CONFLICT DO NOTHING: concurrent writers of the same row must not fail each other."""
+    session.execute(insert_ignore_statement(session, entity, conflict).values(**values))
+
+
+def insert_ignore_statement(session: Session, entity: type[Any], conflict: list[str]) -> Any:
+    """The INSERT … ON CONFLICT (conflict) DO NOTHING of this session's database (values to be bound)."""
     dialect = session.get_bind().dialect.name
     insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
     if insert is None:
         raise NotImplementedError(f"unsupported database dialect {dialect!r}")
-    session.execute(insert(entity).values(**values).on_conflict_do_nothing(index_elements=conflict))
+    return insert(entity).on_conflict_do_nothing(index_elements=conflict)
 
 
 def case_id_for(session: Session, key: str, manifest: dict[str, Any] | None = None, branch: str | None = None) -> int:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, selectinload
 from docintel import model
 from docintel.case import Case as CaseModel
 from docintel.case import CaseManifest
-from docintel.store.db import transaction
+from docintel.store.db import read_transaction, transaction
 from docintel.store.models import Case, Document, FileState, Finding, ReviewEvent, SourceFile, SourcePath
 from docintel.store.repository import finding_row
 from docintel.verify import InvoiceSighting, Settings, load_settings, verify_case
@@ -169,16 +169,14 @@ def _lock_case(session: Session, case_id: int) -> Case | None:
 def verify_stored_case(engine: Engine, case_id: int, settings: Settings | None = None) -> Outcome:
     """Verify one case if all its files are processed and its inputs changed since the last time."""
     settings = settings or load_settings()
+    # Asked after every finished file: answer "still pending" from one indexed lookup in a read-only
+    # transaction (no write lock: uploads and workers keep writing meanwhile), not by loading every
+    # file of a case that may hold hundreds; asked again under the write lock before verifying.
+    with read_transaction(engine) as session:
+        if _has_pending_file(session, case_id):
+            return Outcome(str(case_id), False, "files still pending")
     with transaction(engine) as session:
-        # Asked after every finished file: answer "still pending" from one indexed lookup, not by loading
-        # every file of a case that may hold hundreds.
-        pending = session.scalar(
-            select(SourcePath.id)
-            .join(SourceFile, SourceFile.sha256 == SourcePath.sha256)
-            .where(SourcePath.case_id == case_id, SourceFile.state == FileState.PENDING.value)
-            .limit(1)
-        )
-        if pending is not None:
+        if _has_pending_file(session, case_id):
             return Outcome(str(case_id), False, "files still pending")
         case = _lock_case(session, case_id)
         if case is None:
@@ -195,6 +193,16 @@ def verify_stored_case(engine: Engine, case_id: int, settings: Settings | None =
             case.verification = {"skipped": SKIPPED_COLLECTION}
             return Outcome(case.key, False, "a collection, not a loan dossier")
         return _verify(session, case, files, digest, settings, now)
+
+
+def _has_pending_file(session: Session, case_id: int) -> bool:
+    pending = session.scalar(
+        select(SourcePath.id)
+        .join(SourceFile, SourceFile.sha256 == SourcePath.sha256)
+        .where(SourcePath.case_id == case_id, SourceFile.state == FileState.PENDING.value)
+        .limit(1)
+    )
+    return pending is not None
 
 
 def _verify(
@@ -291,7 +299,7 @@ def stale_case_ids(engine: Engine) -> list[int]:
 
 
 def verify_case_key(engine: Engine, key: str, settings: Settings | None = None) -> Outcome:
-    with transaction(engine) as session:
+    with read_transaction(engine) as session:
         case_id = session.scalar(select(Case.id).where(Case.key == key))
     if case_id is None:
         return Outcome(key, False, "no such case")
