@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +38,34 @@ not see answers 404, exactly like one that does not exist.
 """
 
 
+def _startup_chores_lock(home: Path) -> int | None:
+    """With several server processes (`docintel serve --processes N`) one of them resumes earlier work:
+    the one that gets this lock, held while it lives. None for the others."""
+    home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home / "serve-startup.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+async def _resume_earlier_work(ctx: AppContext) -> None:
+    # Uploads accepted before a restart but never read: queue them again (processing is idempotent).
+    jobs = await run_in_threadpool(unfinished_api_jobs, ctx.engine)
+    if jobs:
+        log.info("re-queueing %d uploaded files left pending by an earlier run", len(jobs))
+        ctx.queue.submit(jobs)
+    # Cases whose last file was saved but which were never verified (a stop in between).
+    # In the background: thousands of them must not hold up serving.
+    stale = await run_in_threadpool(stale_case_ids, ctx.engine)
+    if stale:
+        log.info("verifying %d cases left unverified by an earlier run", len(stale))
+        worker = threading.Thread(target=verify_cases, args=(ctx.engine, stale), name="reverify", daemon=True)
+        worker.start()
+
+
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     settings = settings or ApiSettings()
     ctx = AppContext(settings=settings, engine=get_engine(settings.database_url), blobs=BlobStore(settings.blob_root))
@@ -43,22 +73,15 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         masking.install()  # now: uvicorn has configured its handlers by the time the app starts
-        # Uploads accepted before a restart but never read: queue them again (processing is idempotent).
-        jobs = await run_in_threadpool(unfinished_api_jobs, ctx.engine)
-        if jobs:
-            log.info("re-queueing %d uploaded files left pending by an earlier run", len(jobs))
-            ctx.queue.submit(jobs)
-        # Cases whose last file was saved but which were never verified (a stop in between).
-        # In the background: thousands of them must not hold up serving.
-        stale = await run_in_threadpool(stale_case_ids, ctx.engine)
-        if stale:
-            log.info("verifying %d cases left unverified by an earlier run", len(stale))
-            worker = threading.Thread(target=verify_cases, args=(ctx.engine, stale), name="reverify", daemon=True)
-            worker.start()
+        chores = _startup_chores_lock(settings.home)
+        if chores is not None:
+            await _resume_earlier_work(ctx)
         try:
             yield
         finally:
             await run_in_threadpool(ctx.close)
+            if chores is not None:
+                os.close(chores)
 
     app = FastAPI(title="docintel", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.ctx = ctx

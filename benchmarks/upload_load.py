@@ -120,6 +120,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--wait-processing", action="store_true", help="also wait until every file is read")
     parser.add_argument("--broker", help="enqueue on this Celery broker instead of the server's local pool")
+    parser.add_argument("--processes", type=int, default=1, help="server processes (docintel serve --processes)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="docintel-load-") as home:
@@ -133,7 +134,8 @@ def main() -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [sys.executable, "-m", "docintel.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "docintel.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+            + ["--processes", str(args.processes)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

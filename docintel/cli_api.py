@@ -60,21 +60,27 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[
-        int | None, typer.Option(help="Local processing worker processes (default: DOCINTEL_API_WORKERS or 1).")
+        int | None,
+        typer.Option(help="Local processing worker processes per server process (default: DOCINTEL_API_WORKERS or 1)."),
     ] = None,
+    processes: Annotated[
+        int, typer.Option(min=1, help="Server processes answering requests (uvicorn workers) on one port.")
+    ] = 1,
 ) -> None:
     """Run the HTTP API (uploads are read on Celery when DOCINTEL_BROKER_URL is set, else locally)."""
-    import dataclasses
+    import os
 
     import uvicorn
 
-    from api.app import create_app
-    from api.settings import ApiSettings
-
-    settings = ApiSettings()
     if workers is not None:
-        settings = dataclasses.replace(settings, workers=workers)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        os.environ["DOCINTEL_API_WORKERS"] = str(workers)  # read by ApiSettings in every server process
+    if processes == 1:
+        from api.app import create_app
+
+        uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    else:
+        # Each process builds its own app (engine, queue, caches); startup chores run in one of them.
+        uvicorn.run("api.app:create_app", factory=True, workers=processes, host=host, port=port, log_level="info")
 
 
 def register(app: typer.Typer) -> None:
