@@ -133,9 +133,9 @@ def main() -> int:
         token = token.strip().splitlines()[-1]
         port = free_port()
         base = f"http://127.0.0.1:{port}"
+        serve = ["serve", "--host", "127.0.0.1", "--port", str(port), "--processes", str(args.processes)]
         server = subprocess.Popen(
-            [sys.executable, "-m", "docintel.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
-            + ["--processes", str(args.processes)],
+            [sys.executable, "-m", "docintel.cli", *serve],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
