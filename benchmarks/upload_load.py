@@ -5,7 +5,11 @@ DOCINTEL_HOME, creates an uploader with `docintel users add`, then measures the 
 from sending one upload to its 202 (the bytes are stored and recorded by then; reading happens later).
 Finally checks that all uploads are stored: every sha256 recorded in the case and its blob on disk.
 
-    python benchmarks/upload_load.py [--files 500] [--clients 20] [--wait-processing]
+    python benchmarks/upload_load.py [--files 500] [--clients 20] [--processes 1] [--client raw|httpx]
+                                     [--wait-processing] [--broker URL]
+
+The clients share the machine with the server; the default client is a minimal asyncio HTTP/1.1 one
+so that it takes little CPU from the server it measures (`--client httpx` for the same with httpx).
 """
 
 from __future__ import annotations
@@ -76,35 +80,111 @@ def wait_healthy(base: str, server: subprocess.Popen[bytes], seconds: float = 60
     raise RuntimeError("the server did not become healthy")
 
 
-async def upload_all(base: str, token: str, case_id: int, pdfs: list[bytes], clients: int) -> list[float]:
+class RawHttp:
+    """A minimal HTTP/1.1 keep-alive client on asyncio streams, for the load only: it spends a fraction of
+    the CPU httpx does per request (~2 ms), and on a 2-core machine the load generator's CPU is taken
+    from the server it measures. Real TCP, real multipart, every response read and checked."""
+
+    def __init__(self, host: str, port: int, token: str) -> None:
+        self.host, self.port, self.token = host, port, token
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        status, _ = await self.request(b"GET", "/health", b"", b"")
+        if status != 200:
+            raise RuntimeError(f"GET /health answered {status}")
+
+    async def request(self, method: bytes, path: str, content_type: bytes, body: bytes) -> tuple[int, bytes]:
+        assert self.reader is not None and self.writer is not None
+        head = b"%s %s HTTP/1.1\r\nHost: %s:%d\r\nAuthorization: Bearer %s\r\n" % (
+            method,
+            path.encode(),
+            self.host.encode(),
+            self.port,
+            self.token.encode(),
+        )
+        if body:
+            head += b"Content-Type: %s\r\nContent-Length: %d\r\n" % (content_type, len(body))
+        self.writer.write(head + b"\r\n" + body)
+        await self.writer.drain()
+        header = await self.reader.readuntil(b"\r\n\r\n")
+        lines = header.split(b"\r\n")
+        status = int(lines[0].split()[1])
+        fields = dict(line.split(b":", 1) for line in lines[1:] if b":" in line)
+        length = next((int(v) for k, v in fields.items() if k.strip().lower() == b"content-length"), None)
+        if length is None:
+            raise RuntimeError("a response without Content-Length")
+        return status, await self.reader.readexactly(length)
+
+    async def upload(self, path: str, filename: str, data: bytes) -> tuple[int, bytes]:
+        boundary = b"docintel-load-boundary"
+        body = (
+            b'--%s\r\nContent-Disposition: form-data; name="files"; filename="%s"\r\n'
+            b"Content-Type: application/pdf\r\n\r\n"
+            % (boundary, filename.encode())
+            + data
+            + b"\r\n--%s--\r\n" % boundary
+        )
+        return await self.request(b"POST", path, b"multipart/form-data; boundary=" + boundary, body)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+
+
+async def upload_all(
+    base: str, token: str, case_id: int, pdfs: list[bytes], clients: int, client_kind: str = "raw"
+) -> list[float]:
     """Upload every PDF from `clients` concurrent connections; the latency of each upload in seconds.
 
-    Each client is created and its connection opened (GET /health) before the first upload: building
-    an httpx client loads an SSL context (~30 ms of CPU each), which is the client's cost, not the
-    server's accept latency."""
+    Every connection is opened (GET /health) before the first upload: with httpx, building a client
+    also loads an SSL context (~30 ms of CPU each), which is the client's cost, not the server's."""
     queue: asyncio.Queue[int] = asyncio.Queue()
     for index in range(len(pdfs)):
         queue.put_nowait(index)
     latencies: list[float] = []
     failures: list[str] = []
-    headers = {"Authorization": f"Bearer {token}"}
-    https = [httpx.AsyncClient(base_url=base, headers=headers, timeout=60) for _ in range(clients)]
-    try:
-        await asyncio.gather(*(http.get("/health") for http in https))
+    path = f"/cases/{case_id}/documents"
+    if client_kind == "raw":
+        url = httpx.URL(base)
+        raws = [RawHttp(url.host, url.port or 80, token) for _ in range(clients)]
+        await asyncio.gather(*(raw.open() for raw in raws))
 
-        async def client(http: httpx.AsyncClient) -> None:
+        async def raw_client(raw: RawHttp) -> None:
             while not queue.empty():
                 index = queue.get_nowait()
-                files = [("files", (f"doc-{index:04d}.pdf", pdfs[index], "application/pdf"))]
                 started = time.perf_counter()
-                response = await http.post(f"/cases/{case_id}/documents", files=files)
+                status, body = await raw.upload(path, f"doc-{index:04d}.pdf", pdfs[index])
                 latencies.append(time.perf_counter() - started)
-                if response.status_code != 202:
-                    failures.append(f"{index}: {response.status_code} {response.text[:200]}")
+                if status != 202:
+                    failures.append(f"{index}: {status} {body[:200]!r}")
 
-        await asyncio.gather(*(client(http) for http in https))
-    finally:
-        await asyncio.gather(*(http.aclose() for http in https))
+        try:
+            await asyncio.gather(*(raw_client(raw) for raw in raws))
+        finally:
+            await asyncio.gather(*(raw.close() for raw in raws))
+    else:
+        headers = {"Authorization": f"Bearer {token}"}
+        https = [httpx.AsyncClient(base_url=base, headers=headers, timeout=60) for _ in range(clients)]
+        try:
+            await asyncio.gather(*(http.get("/health") for http in https))
+
+            async def client(http: httpx.AsyncClient) -> None:
+                while not queue.empty():
+                    index = queue.get_nowait()
+                    files = [("files", (f"doc-{index:04d}.pdf", pdfs[index], "application/pdf"))]
+                    started = time.perf_counter()
+                    response = await http.post(path, files=files)
+                    latencies.append(time.perf_counter() - started)
+                    if response.status_code != 202:
+                        failures.append(f"{index}: {response.status_code} {response.text[:200]}")
+
+            await asyncio.gather(*(client(http) for http in https))
+        finally:
+            await asyncio.gather(*(http.aclose() for http in https))
     if failures:
         raise RuntimeError(f"{len(failures)} uploads failed, e.g. {failures[:3]}")
     return latencies
@@ -121,6 +201,9 @@ def main() -> int:
     parser.add_argument("--wait-processing", action="store_true", help="also wait until every file is read")
     parser.add_argument("--broker", help="enqueue on this Celery broker instead of the server's local pool")
     parser.add_argument("--processes", type=int, default=1, help="server processes (docintel serve --processes)")
+    parser.add_argument(
+        "--client", choices=("raw", "httpx"), default="raw", help="load client: minimal asyncio HTTP/1.1 or httpx"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="docintel-load-") as home:
@@ -150,7 +233,7 @@ def main() -> int:
             case_id = created.json()["id"]
             pdfs = [small_pdf(i) for i in range(args.files)]
             started = time.perf_counter()
-            latencies = asyncio.run(upload_all(base, token, case_id, pdfs, args.clients))
+            latencies = asyncio.run(upload_all(base, token, case_id, pdfs, args.clients, args.client))
             elapsed = time.perf_counter() - started
 
             detail = httpx.get(f"{base}/cases/{case_id}", headers=headers, timeout=60).json()
@@ -161,6 +244,8 @@ def main() -> int:
             report = {
                 "uploads": len(latencies),
                 "clients": args.clients,
+                "client": args.client,
+                "server_processes": args.processes,
                 "accept_p50_ms": round(percentile(latencies, 50) * 1000, 1),
                 "accept_p99_ms": round(percentile(latencies, 99) * 1000, 1),
                 "accept_max_ms": round(max(latencies) * 1000, 1),
