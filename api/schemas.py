@@ -137,6 +137,11 @@ class StoredFinding(Finding):
     path: str | None = None
     doc_type: str | None = None
     review: ReviewState = ReviewState.UNREVIEWED
+    current: bool = Field(
+        default=True,
+        description="false once a later verification superseded it or its file was replaced at its path;"
+        " it stays readable with its reviews, and takes no new ones",
+    )
 
 
 class FindingDetail(StoredFinding):

@@ -41,11 +41,14 @@ RISK_OF_RANK = {rank: Risk(severity) for severity, rank in SEVERITY_RANK.items()
 # --------------------------------------------------------------------------- building blocks
 
 
-def _case_findings() -> Any:
+def _case_findings(history: bool = False) -> Any:
     """(case_id, finding_id, severity, code) for every finding of every case: those on its documents
-    (through the paths their file was uploaded at) and those on the case itself."""
-    # Only the current version of each path counts: a file replaced by new bytes no longer speaks for
-    # the case (its findings stay stored, with their reviews, under the old version).
+    (through the paths their file was uploaded at) and those on the case itself.
+
+    Only current findings count: those of the current version of each path (a file replaced by new
+    bytes no longer speaks for the case) and case findings not superseded by a later verification.
+    With `history`, the others too: they stay stored with their reviews, and a link to one must still
+    open it."""
     newer = aliased(SourcePath)
     on_documents = (
         select(
@@ -56,14 +59,18 @@ def _case_findings() -> Any:
         )
         .join(Document, Document.sha256 == SourcePath.sha256)
         .join(Finding, Finding.document_id == Document.id)
-        .where(~exists().where(newer.path == SourcePath.path, newer.version > SourcePath.version))
     )
     on_case = select(
         Finding.case_id.label("case_id"),
         Finding.id.label("finding_id"),
         Finding.severity.label("severity"),
         Finding.code.label("code"),
-    ).where(Finding.document_id.is_(None), Finding.case_id.is_not(None), Finding.superseded_at.is_(None))
+    ).where(Finding.document_id.is_(None), Finding.case_id.is_not(None))
+    if not history:
+        on_documents = on_documents.where(
+            ~exists().where(newer.path == SourcePath.path, newer.version > SourcePath.version)
+        )
+        on_case = on_case.where(Finding.superseded_at.is_(None))
     # UNION, not UNION ALL: a file at two paths of one case must not count its findings twice.
     return union(on_documents, on_case).subquery("case_findings")
 
@@ -433,14 +440,16 @@ def _stored_findings(session: Session, rows: list[Any]) -> list[StoredFinding]:
 
 
 def finding_detail(session: Session, principal: Principal, finding_id: int) -> FindingDetail | None:
+    """One finding the caller may see, current or not (`current` says which), with its reviews."""
     page = _visible_finding_rows(session, principal, finding_id)
     if not page:
         return None
+    current = _current_findings(session, [finding_id])
     events = session.scalars(
         select(ReviewEvent).where(ReviewEvent.finding_id == finding_id).order_by(ReviewEvent.id)
     ).all()
     return FindingDetail(
-        **page[0].model_dump(),
+        **(page[0].model_dump() | {"current": finding_id in current}),
         reviews=[
             ReviewOut(
                 id=e.id, finding_id=e.finding_id, user=e.user_name, decision=e.decision, comment=e.comment, at=e.at
@@ -450,8 +459,13 @@ def finding_detail(session: Session, principal: Principal, finding_id: int) -> F
     )
 
 
-def _visible_finding_rows(session: Session, principal: Principal, finding_id: int) -> list[StoredFinding]:
+def _current_findings(session: Session, finding_ids: list[int]) -> set[int]:
     found = _case_findings()
+    return set(session.scalars(select(found.c.finding_id).where(found.c.finding_id.in_(finding_ids))))
+
+
+def _visible_finding_rows(session: Session, principal: Principal, finding_id: int) -> list[StoredFinding]:
+    found = _case_findings(history=True)
     rows = session.execute(
         select(Finding, Case)
         .join(found, found.c.finding_id == Finding.id)

@@ -212,7 +212,7 @@ def test_cli_ingest_files_new_cases_under_a_branch_with_given_settings(
 def test_a_replaced_file_no_longer_counts_for_its_case(tmp_path: Path) -> None:
     """Officer views count the current version of each path: the findings of replaced bytes drop out."""
     from api.auth import Principal
-    from api.views import list_findings
+    from api.views import finding_detail, list_findings
     from docintel.store.models import Role
 
     db_url = f"sqlite:///{tmp_path / 'docintel.db'}"
@@ -230,6 +230,28 @@ def test_a_replaced_file_no_longer_counts_for_its_case(tmp_path: Path) -> None:
             return {f.code for f in list_findings(session, admin, limit=500).items}
 
     assert "invalid_tax_id" in codes()
+    with transaction(engine) as session:
+        (old_id,) = [f.id for f in list_findings(session, admin, limit=500).items if f.code == "invalid_tax_id"]
+        assert finding_detail(session, admin, old_id).current  # type: ignore[union-attr]
     shutil.copy(invoices / "inv01_sd-special_pdf.pdf", target)  # the borrower sends a corrected invoice
     assert _ingest(folder.parent, db_url, tmp_path / "blobs")["new_versions"] == 1
     assert "invalid_tax_id" not in codes()
+    # A link to the old finding still opens it, marked as no longer current, with its history.
+    with transaction(engine) as session:
+        old = finding_detail(session, admin, old_id)
+    assert old is not None and old.code == "invalid_tax_id" and not old.current
+    # Through HTTP: readable, but it takes no new review.
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.auth import create_user
+    from api.settings import ApiSettings
+
+    token = create_user(engine, "officer-admin", Role.ADMIN)
+    settings = ApiSettings(database_url=db_url, blob_root=tmp_path / "blobs", home=tmp_path / "home", workers=0)
+    with TestClient(create_app(settings)) as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+        shown = client.get(f"/findings/{old_id}")
+        assert shown.status_code == 200 and shown.json()["current"] is False
+        refused = client.post(f"/findings/{old_id}/review", json={"decision": "dismissed", "comment": "旧发票"})
+        assert refused.status_code == 409

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 
 from api import audit, views
 from api.context import Ctx, User, not_found, require
@@ -59,14 +59,18 @@ def get_finding(finding_id: Id, user: User, ctx: Ctx) -> FindingDetail:
     "/findings/{finding_id}/review",
     status_code=status.HTTP_201_CREATED,
     response_model=FindingDetail,
-    responses=errors(401, 403, 404, 422),
+    responses=errors(401, 403, 404, 409, 422),
     summary="Record a decision (confirmed | dismissed | needs_info) with a comment; earlier ones are kept",
 )
 def review_finding(finding_id: Id, body: ReviewCreate, user: User, ctx: Ctx) -> FindingDetail:
     require(user, Role.OFFICER, Role.ADMIN)
     with transaction(ctx.engine) as session:
-        if views.finding_detail(session, user, finding_id) is None:
+        found = views.finding_detail(session, user, finding_id)
+        if found is None:
             raise not_found("finding")
+        if not found.current:
+            message = "this finding is no longer current (superseded, or its file was replaced)"
+            raise HTTPException(status.HTTP_409_CONFLICT, message)
         session.add(
             ReviewEvent(
                 finding_id=finding_id,

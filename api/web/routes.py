@@ -237,6 +237,10 @@ def review(
         detail = views.finding_detail(session, web.principal, finding_id)
         if detail is None:
             raise HTTPException(status.HTTP_404_NOT_FOUND, "问题不存在，或不属于您可查看的范围")
+        if not detail.current:
+            raise HTTPException(
+                status.HTTP_409_CONFLICT, "该问题已被新的核验结果取代（或其文件已被替换），请复核案件的当前问题"
+            )
         session.add(
             ReviewEvent(
                 finding_id=finding_id,
