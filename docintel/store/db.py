@@ -102,14 +102,12 @@ def transaction(engine: Engine) -> Iterator[Session]:
 def read_transaction(engine: Engine) -> Iterator[Session]:
     """A transaction for lookups only: on SQLite it neither takes the write lock nor queues behind
     writers (WAL readers see the last commit). Anything written in it is rolled back, never committed."""
-    if engine.dialect.name != "sqlite":
-        with transaction(engine) as session:
-            yield session
-        return
-    with _lock:
-        reader = _readers.get(id(engine))
-        if reader is None:
-            reader = _readers[id(engine)] = engine.execution_options(**{_READ_ONLY: True})
+    reader = engine
+    if engine.dialect.name == "sqlite":
+        with _lock:
+            if id(engine) not in _readers:
+                _readers[id(engine)] = engine.execution_options(**{_READ_ONLY: True})
+            reader = _readers[id(engine)]
     session = Session(reader, expire_on_commit=False)
     try:
         yield session
